@@ -1,0 +1,450 @@
+//! Splits a content file into `+++` TOML front matter and Markdown body, and types the front
+//! matter, keeping the byte span of every reference so errors can point at it.
+//!
+//! TOML is parsed once into toml's spanned `DeTable`; each known key is then deserialized with
+//! serde from its value, and keys named after a collection become [`RawReference`]s. Unknown
+//! keys are errors (with a did-you-mean), never silently ignored. No IO here.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::error::{Error, ErrorKind, Location};
+use crate::xref::did_you_mean;
+
+/// Keys every page may use; anything else must be a collection name or go under `[extra]`.
+pub const KNOWN_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "date",
+    "updated",
+    "weight",
+    "draft",
+    "slug",
+    "template",
+    "aliases",
+    "also_known_as",
+    "extra",
+];
+
+/// The typed front matter of one page.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FrontMatter {
+    pub title: String,
+    pub description: Option<String>,
+    /// `YYYY-MM-DD`, possibly followed by a time.
+    pub date: Option<String>,
+    pub updated: Option<String>,
+    pub weight: Option<i64>,
+    pub draft: bool,
+    pub slug: Option<String>,
+    pub template: Option<String>,
+    pub aliases: Vec<String>,
+    pub also_known_as: Vec<String>,
+    pub extra: serde_json::Value,
+    pub references: Vec<RawReference>,
+}
+
+/// A reference as written in front matter, before it is resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawReference {
+    /// The collection key it was written under (`countries`).
+    pub collection: String,
+    /// The name as written (`Kenya`).
+    pub name: String,
+    /// Relation attributes (`status = "MOU"`), without `ref`.
+    pub attrs: BTreeMap<String, serde_json::Value>,
+    /// Byte span of the name in the whole file.
+    pub span: Range<usize>,
+}
+
+/// A file cut in two: where the body starts, and the front matter.
+#[derive(Clone, Debug)]
+pub struct Parsed<'a> {
+    pub front_matter: FrontMatter,
+    pub body: &'a str,
+    /// Byte offset of `body` in the file, to turn body spans into file spans.
+    pub body_offset: usize,
+}
+
+/// Splits and parses `text` (the file `file`); `collections` are the keys that hold references.
+/// On failure returns every problem found, not only the first.
+pub fn parse<'a>(
+    file: &str,
+    text: &'a str,
+    collections: &BTreeSet<String>,
+) -> Result<Parsed<'a>, Vec<Error>> {
+    let (toml_range, body_offset) = split(file, text).map_err(|e| vec![e])?;
+    let toml_text = &text[toml_range.clone()];
+    let table = DeTable::parse(toml_text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let span = (span.start + toml_range.start)..(span.end + toml_range.start);
+        vec![Error::new(ErrorKind::Toml, "invalid TOML in front matter")
+            .at(Location::new(file, text, span))
+            .label(e.message().to_string())
+            .help("front matter is TOML: `key = \"value\"`, strings in quotes, arrays in [ ]")]
+    })?;
+    let mut reader = Reader {
+        file,
+        text,
+        offset: toml_range.start,
+        errors: Vec::new(),
+    };
+    let front_matter = reader.front_matter(table.get_ref(), collections, toml_range.start);
+    if reader.errors.is_empty() {
+        Ok(Parsed {
+            front_matter,
+            body: &text[body_offset..],
+            body_offset,
+        })
+    } else {
+        Err(reader.errors)
+    }
+}
+
+/// Finds the TOML between the opening `+++` line and the closing one.
+/// Returns the TOML's byte range and the body's start offset.
+fn split(file: &str, text: &str) -> Result<(Range<usize>, usize), Error> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let first_line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    if text[start..first_line_end].trim_end() != "+++" {
+        return Err(Error::new(ErrorKind::FrontMatter, "missing front matter")
+            .at(Location::new(file, text, start..first_line_end))
+            .label("expected `+++` on the first line")
+            .help("start the file with front matter:\n+++\ntitle = \"Page title\"\n+++"));
+    }
+    let toml_start = (first_line_end + 1).min(text.len());
+    let mut line_start = toml_start;
+    while line_start < text.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |i| line_start + i);
+        if text[line_start..line_end].trim_end() == "+++" {
+            return Ok((toml_start..line_start, (line_end + 1).min(text.len())));
+        }
+        line_start = line_end + 1;
+    }
+    Err(
+        Error::new(ErrorKind::FrontMatter, "front matter is not closed")
+            .at(Location::new(file, text, start..first_line_end))
+            .label("this `+++` has no closing `+++`")
+            .help("end the front matter with a line holding only `+++`"),
+    )
+}
+
+struct Reader<'a> {
+    file: &'a str,
+    text: &'a str,
+    /// Offset of the TOML text in the file.
+    offset: usize,
+    errors: Vec<Error>,
+}
+
+impl Reader<'_> {
+    fn location(&self, span: Range<usize>) -> Location {
+        Location::new(
+            self.file,
+            self.text,
+            (span.start + self.offset)..(span.end + self.offset),
+        )
+    }
+
+    fn front_matter(
+        &mut self,
+        table: &DeTable<'_>,
+        collections: &BTreeSet<String>,
+        toml_start: usize,
+    ) -> FrontMatter {
+        let mut fm = FrontMatter {
+            extra: serde_json::Value::Object(Default::default()),
+            ..FrontMatter::default()
+        };
+        let mut has_title = false;
+        for (key, value) in table.iter() {
+            let name = key.get_ref().as_ref();
+            match name {
+                "title" => {
+                    has_title = true;
+                    fm.title = self.typed(name, value).unwrap_or_default();
+                    if fm.title.trim().is_empty() {
+                        self.errors.push(
+                            Error::new(ErrorKind::MissingTitle, "empty `title`")
+                                .at(self.location(value.span()))
+                                .label("a page needs a title"),
+                        );
+                    }
+                }
+                "description" => fm.description = self.typed(name, value),
+                "date" => fm.date = self.date(name, value),
+                "updated" => fm.updated = self.date(name, value),
+                "weight" => fm.weight = self.typed(name, value),
+                "draft" => fm.draft = self.typed(name, value).unwrap_or(false),
+                "slug" => fm.slug = self.typed(name, value),
+                "template" => fm.template = self.typed(name, value),
+                "aliases" => fm.aliases = self.typed(name, value).unwrap_or_default(),
+                "also_known_as" => fm.also_known_as = self.typed(name, value).unwrap_or_default(),
+                "extra" => {
+                    fm.extra = self
+                        .typed::<serde_json::Value>(name, value)
+                        .unwrap_or(fm.extra)
+                }
+                _ if collections.contains(name) => self.references(name, value, &mut fm),
+                _ => self.unknown_key(name, key.span(), collections),
+            }
+        }
+        if !has_title {
+            let span = toml_start.saturating_sub(4)..toml_start.saturating_sub(1);
+            self.errors.push(
+                Error::new(ErrorKind::MissingTitle, "missing `title` in front matter")
+                    .at(Location::new(self.file, self.text, span))
+                    .label("every page needs a title")
+                    .help("add a line `title = \"...\"` between the `+++` lines"),
+            );
+        }
+        fm
+    }
+
+    fn typed<T: DeserializeOwned>(&mut self, key: &str, value: &Spanned<DeValue<'_>>) -> Option<T> {
+        let plain = to_toml(value.get_ref());
+        match T::deserialize(plain) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.errors.push(
+                    Error::new(
+                        ErrorKind::InvalidValue,
+                        format!("invalid value for `{key}`"),
+                    )
+                    .at(self.location(value.span()))
+                    .label(e.message().to_string())
+                    .help(expected_type(key)),
+                );
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, key: &str, value: &Spanned<DeValue<'_>>) -> Option<String> {
+        let text = match value.get_ref() {
+            DeValue::Datetime(d) => d.to_string(),
+            DeValue::String(s) => s.to_string(),
+            _ => String::new(),
+        };
+        if is_date(&text) {
+            return Some(text);
+        }
+        self.errors.push(
+            Error::new(ErrorKind::InvalidValue, format!("invalid date for `{key}`"))
+                .at(self.location(value.span()))
+                .label("expected a date like 1999-03-01")
+                .help(expected_type(key)),
+        );
+        None
+    }
+
+    fn references(&mut self, key: &str, value: &Spanned<DeValue<'_>>, fm: &mut FrontMatter) {
+        let items: Vec<&Spanned<DeValue<'_>>> = match value.get_ref() {
+            DeValue::Array(items) => items.iter().collect(),
+            _ => vec![value],
+        };
+        for item in items {
+            match self.reference(key, item) {
+                Some(r) => fm.references.push(r),
+                None => self.errors.push(
+                    Error::new(
+                        ErrorKind::InvalidValue,
+                        format!("invalid reference in `{key}`"),
+                    )
+                    .at(self.location(item.span()))
+                    .label("expected a name or an inline table with `ref`")
+                    .help(format!(
+                        "write {key} = [\"Name\", {{ ref = \"Other\", status = \"MOU\" }}]"
+                    )),
+                ),
+            }
+        }
+    }
+
+    fn reference(&mut self, key: &str, item: &Spanned<DeValue<'_>>) -> Option<RawReference> {
+        let span_of = |s: Range<usize>| (s.start + self.offset)..(s.end + self.offset);
+        match item.get_ref() {
+            DeValue::String(name) => Some(RawReference {
+                collection: key.to_string(),
+                name: name.to_string(),
+                attrs: BTreeMap::new(),
+                span: span_of(item.span()),
+            }),
+            DeValue::Table(table) => {
+                let name = table.get("ref")?;
+                let DeValue::String(text) = name.get_ref() else {
+                    return None;
+                };
+                let attrs = table
+                    .iter()
+                    .filter(|(k, _)| k.get_ref().as_ref() != "ref")
+                    .map(|(k, v)| (k.get_ref().to_string(), to_json(v.get_ref())))
+                    .collect();
+                Some(RawReference {
+                    collection: key.to_string(),
+                    name: text.to_string(),
+                    attrs,
+                    span: span_of(name.span()),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn unknown_key(&mut self, name: &str, span: Range<usize>, collections: &BTreeSet<String>) {
+        let candidates = KNOWN_KEYS
+            .iter()
+            .map(|k| k.to_string())
+            .chain(collections.iter().cloned());
+        let mut error = Error::new(
+            ErrorKind::UnknownKey,
+            format!("unknown front matter key `{name}`"),
+        )
+        .at(self.location(span));
+        error = match did_you_mean(name, candidates) {
+            Some(s) => error.label(format!("did you mean `{s}`?")),
+            None => error.label("not a known key"),
+        };
+        self.errors.push(
+            error.help("custom data goes under [extra]; references use a collection's name as key"),
+        );
+    }
+}
+
+fn expected_type(key: &str) -> String {
+    let what = match key {
+        "title" | "description" | "slug" | "template" => "a string",
+        "weight" => "an integer",
+        "draft" => "true or false",
+        "aliases" | "also_known_as" => "an array of strings",
+        "date" | "updated" => "a date (1999-03-01) or a date-time",
+        "extra" => "a table",
+        _ => "another type",
+    };
+    format!("`{key}` takes {what}")
+}
+
+fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+}
+
+/// Spanned TOML value -> plain `toml::Value` (so serde can type it).
+fn to_toml(value: &DeValue<'_>) -> toml::Value {
+    match value {
+        DeValue::String(s) => toml::Value::String(s.to_string()),
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .map(toml::Value::Integer)
+            .unwrap_or_else(|_| toml::Value::String(i.as_str().to_string())),
+        DeValue::Float(f) => toml::Value::Float(parse_float(f.as_str())),
+        DeValue::Boolean(b) => toml::Value::Boolean(*b),
+        DeValue::Datetime(d) => toml::Value::Datetime(*d),
+        DeValue::Array(a) => toml::Value::Array(a.iter().map(|v| to_toml(v.get_ref())).collect()),
+        DeValue::Table(t) => toml::Value::Table(
+            t.iter()
+                .map(|(k, v)| (k.get_ref().to_string(), to_toml(v.get_ref())))
+                .collect(),
+        ),
+    }
+}
+
+fn parse_float(text: &str) -> f64 {
+    match text.trim_start_matches('+') {
+        "inf" => f64::INFINITY,
+        "-inf" => f64::NEG_INFINITY,
+        "nan" | "-nan" => f64::NAN,
+        t => t.replace('_', "").parse().unwrap_or(0.0),
+    }
+}
+
+fn to_json(value: &DeValue<'_>) -> serde_json::Value {
+    match value {
+        DeValue::Datetime(d) => serde_json::Value::String(d.to_string()),
+        DeValue::Float(f) => serde_json::Number::from_f64(parse_float(f.as_str()))
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        other => serde_json::to_value(to_toml(other)).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collections() -> BTreeSet<String> {
+        ["countries".to_string()].into_iter().collect()
+    }
+
+    #[test]
+    fn splits_front_matter_and_body() {
+        let text = "+++\ntitle = \"A\"\n+++\nHello\n";
+        let parsed = parse("a.md", text, &collections()).unwrap();
+        assert_eq!(parsed.front_matter.title, "A");
+        assert_eq!(parsed.body, "Hello\n");
+        assert_eq!(parsed.body_offset, text.find("Hello").unwrap());
+    }
+
+    #[test]
+    fn reference_spans_point_at_the_name() {
+        let text = "+++\ntitle = \"A\"\ncountries = [\"Kenya\", { ref = \"Uganda\", since = 1998 }]\n+++\n";
+        let fm = parse("a.md", text, &collections()).unwrap().front_matter;
+        let spans: Vec<&str> = fm
+            .references
+            .iter()
+            .map(|r| &text[r.span.clone()])
+            .collect();
+        assert_eq!(spans, ["\"Kenya\"", "\"Uganda\""]);
+        assert_eq!(fm.references[1].attrs["since"], serde_json::json!(1998));
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_known_one() {
+        let text = "+++\ntitle = \"A\"\ndescripton = \"x\"\n+++\n";
+        let errors = parse("a.md", text, &collections()).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].label.as_deref(),
+            Some("did you mean `description`?")
+        );
+        assert_eq!(errors[0].location.as_ref().unwrap().line, 3);
+    }
+
+    #[test]
+    fn missing_closing_delimiter_is_reported_on_the_opening_line() {
+        let errors = parse("a.md", "+++\ntitle = \"A\"\nbody", &collections()).unwrap_err();
+        assert_eq!(errors[0].kind, ErrorKind::FrontMatter);
+        assert_eq!(errors[0].location.as_ref().unwrap().line, 1);
+    }
+
+    #[test]
+    fn several_problems_are_all_reported() {
+        let text = "+++\nweight = \"x\"\ndraft = 3\n+++\n";
+        let errors = parse("a.md", text, &collections()).unwrap_err();
+        let kinds: Vec<ErrorKind> = errors.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ErrorKind::InvalidValue,
+                ErrorKind::InvalidValue,
+                ErrorKind::MissingTitle
+            ]
+        );
+    }
+
+    #[test]
+    fn toml_dates_become_strings() {
+        let text = "+++\ntitle = \"A\"\ndate = 1999-03-01\n+++\n";
+        let fm = parse("a.md", text, &collections()).unwrap().front_matter;
+        assert_eq!(fm.date.as_deref(), Some("1999-03-01"));
+    }
+}

@@ -1,0 +1,160 @@
+//! weft: a static site generator whose entity pages (programmes, countries, donors, partners)
+//! are cross-linked both ways and checked at build time.
+//!
+//! The spine is [`build`]: load -> parse -> model -> cross-link -> render, all in memory; the
+//! caller then hands the result to [`write::all`]. Every stage collects its errors and the build
+//! fails once with all of them, before anything is written.
+
+// An `Error` carries its source line for display (~240 bytes); errors are rare and off the hot
+// path, so boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod config;
+pub mod error;
+pub mod frontmatter;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod render;
+pub mod templates;
+pub mod write;
+pub mod xref;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use rayon::prelude::*;
+
+pub use error::{Error, ErrorKind, Errors, Location};
+use load::{Asset, SiteFiles};
+use markdown::Rendered;
+use model::Site;
+use render::Output;
+use xref::{Graph, Linker, Names};
+
+/// How to build.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Include pages with `draft = true`.
+    pub drafts: bool,
+    /// Replaces `base_url` from site.toml.
+    pub base_url: Option<String>,
+    /// Building for `weft serve` (templates see `site.serve = true`).
+    pub serve: bool,
+}
+
+/// A built site, in memory.
+pub struct Build {
+    pub site: Site,
+    pub graph: Graph,
+    /// Rendered pages and extra files, sorted by path.
+    pub outputs: Vec<Output>,
+    /// Files copied as they are, by output path.
+    pub assets: BTreeMap<String, Asset>,
+}
+
+impl Build {
+    /// Number of content pages (home and sections included).
+    pub fn page_count(&self) -> usize {
+        self.site.pages.len()
+    }
+}
+
+/// Reads the site at `root` and builds it in memory.
+pub fn build(root: &Path, options: &Options) -> Result<Build, Errors> {
+    let config = load::config(root)?;
+    let (files, load_errors) = load::site(root, config);
+    build_files(files, load_errors, options)
+}
+
+/// Builds from files already in memory (tests build sites from strings this way).
+pub fn build_files(
+    mut files: SiteFiles,
+    mut errors: Vec<Error>,
+    options: &Options,
+) -> Result<Build, Errors> {
+    if let Some(url) = &options.base_url {
+        files.config.set_base_url(url);
+    }
+    let collections: BTreeSet<String> = files.config.collections.keys().cloned().collect();
+    let parsed = parse_documents(files.documents, &collections, options.drafts, &mut errors);
+    let (site, site_errors) = Site::new(files.config, parsed);
+    errors.extend(site_errors);
+    let (names, name_errors) = Names::new(&site);
+    errors.extend(name_errors);
+    let (front_refs, ref_errors) = xref::front_matter_references(&site, &names);
+    errors.extend(ref_errors);
+    let rendered = render_markdown(&site, &names);
+    let (body_refs, link_errors) = xref::body_references(&site, &rendered);
+    errors.extend(link_errors);
+    let graph = Graph::new(&site, front_refs, body_refs);
+    let urls: HashMap<String, String> = site
+        .pages
+        .iter()
+        .map(|p| (p.path.clone(), site.url(p.id)))
+        .collect();
+    let (env, template_errors) =
+        templates::environment(&files.templates, urls, &site.config.base_path());
+    errors.extend(template_errors);
+    if !errors.is_empty() {
+        return Err(Errors::sorted(errors));
+    }
+    let inputs = render::Inputs {
+        site: &site,
+        graph: &graph,
+        rendered: &rendered,
+        env: &env,
+        sources: &files.templates,
+        serve: options.serve,
+    };
+    let (outputs, render_errors) = render::site(&inputs);
+    if !render_errors.is_empty() {
+        return Err(Errors::sorted(render_errors));
+    }
+    Ok(Build {
+        site,
+        graph,
+        outputs,
+        assets: files.assets,
+    })
+}
+
+/// Splits and types every document's front matter, in parallel; drafts are dropped unless wanted.
+fn parse_documents(
+    documents: Vec<load::Document>,
+    collections: &BTreeSet<String>,
+    drafts: bool,
+    errors: &mut Vec<Error>,
+) -> Vec<model::Parsed> {
+    let results: Vec<Result<model::Parsed, Vec<Error>>> = documents
+        .into_par_iter()
+        .map(|doc| {
+            let shown = format!("content/{}", doc.path);
+            let parsed = frontmatter::parse(&shown, &doc.text, collections)?;
+            let (front_matter, body_offset) = (parsed.front_matter, parsed.body_offset);
+            Ok(model::Parsed {
+                path: doc.path,
+                text: doc.text,
+                front_matter,
+                body_offset,
+            })
+        })
+        .collect();
+    let mut parsed = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(p) if p.front_matter.draft && !drafts => {}
+            Ok(p) => parsed.push(p),
+            Err(e) => errors.extend(e),
+        }
+    }
+    parsed
+}
+
+fn render_markdown(site: &Site, names: &Names) -> Vec<Rendered> {
+    let linker = Linker { site, names };
+    site.pages
+        .par_iter()
+        .map(|page| markdown::render(page.body(), &linker))
+        .collect()
+}

@@ -1,0 +1,341 @@
+//! Reads a site from disk: `site.toml`, every file under `content/`, the theme's and the site's
+//! templates, and the list of static files to copy. The only module that reads site input.
+//!
+//! Loading never stops at the first bad file: unreadable or non-UTF-8 files become errors and
+//! the rest is still read, so one build reports everything.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::config::{Config, CONFIG_FILE};
+use crate::error::{Error, ErrorKind, Location};
+use crate::model::slugify_segment;
+
+/// A content file's text.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// Path under `content/`, `/`-separated: `countries/kenya.md`.
+    pub path: String,
+    pub text: String,
+}
+
+/// A file copied into the output as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asset {
+    /// Output path, `/`-separated: `css/site.css`.
+    pub dest: String,
+    pub source: AssetSource,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AssetSource {
+    Disk(PathBuf),
+    Embedded(&'static [u8]),
+}
+
+/// A template's text and the path shown in its errors.
+#[derive(Clone, Debug)]
+pub struct TemplateSource {
+    pub file: String,
+    pub text: String,
+}
+
+/// Everything a build reads.
+#[derive(Clone, Debug)]
+pub struct SiteFiles {
+    pub config: Config,
+    pub documents: Vec<Document>,
+    /// Template name (`page.html`) -> source; the site's `templates/` wins over the theme.
+    pub templates: BTreeMap<String, TemplateSource>,
+    /// Output path -> asset; content files win over `static/`, which wins over the theme.
+    pub assets: BTreeMap<String, Asset>,
+}
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
+}
+
+/// Reads `site.toml`; a missing or invalid config stops the build at once (nothing else can be
+/// understood without it).
+pub fn config(root: &Path) -> Result<Config, Error> {
+    let path = root.join(CONFIG_FILE);
+    let text = fs::read_to_string(&path).map_err(|e| {
+        Error::new(ErrorKind::Io, format!("cannot read {CONFIG_FILE}: {e}"))
+            .at(Location::file_only(CONFIG_FILE))
+            .help(format!(
+                "run weft in a site folder (one with {CONFIG_FILE} and content/), or pass --root DIR"
+            ))
+    })?;
+    Config::parse(&text)
+}
+
+/// Reads the whole site. Errors are every file that could not be read.
+pub fn site(root: &Path, config: Config) -> (SiteFiles, Vec<Error>) {
+    let mut errors = Vec::new();
+    let (documents, content_assets) = content(root, &mut errors);
+    let templates = templates(root, &config.theme, &mut errors);
+    let mut assets = theme_static(root, &config.theme);
+    assets.extend(disk_assets(&root.join("static"), "", false));
+    assets.extend(content_assets.into_iter().map(|a| (a.dest.clone(), a)));
+    (
+        SiteFiles {
+            config,
+            documents,
+            templates,
+            assets,
+        },
+        errors,
+    )
+}
+
+/// Reads every `.md` under `content/` (in parallel) and lists the other files as assets.
+fn content(root: &Path, errors: &mut Vec<Error>) -> (Vec<Document>, Vec<Asset>) {
+    let dir = root.join("content");
+    let mut markdown = Vec::new();
+    let mut assets = Vec::new();
+    for entry in WalkDir::new(&dir).sort_by_file_name().into_iter() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(Error::new(
+                    ErrorKind::Io,
+                    format!("cannot read folder: {e}"),
+                ));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() || is_ignored(entry.file_name()) {
+            continue;
+        }
+        let rel = relative(&dir, entry.path());
+        if rel.ends_with(".md") {
+            markdown.push(rel);
+        } else {
+            assets.push(Asset {
+                dest: content_asset_dest(&rel),
+                source: AssetSource::Disk(entry.path().to_path_buf()),
+            });
+        }
+    }
+    let read: Vec<Result<Document, Error>> = markdown
+        .into_par_iter()
+        .map(|rel| read_document(&dir, rel))
+        .collect();
+    let mut documents = Vec::with_capacity(read.len());
+    for r in read {
+        match r {
+            Ok(d) => documents.push(d),
+            Err(e) => errors.push(e),
+        }
+    }
+    (documents, assets)
+}
+
+/// Reads one content file; the path in errors is `content/<rel>`.
+pub fn read_document(content_dir: &Path, rel: String) -> Result<Document, Error> {
+    let shown = format!("content/{rel}");
+    let bytes = fs::read(content_dir.join(&rel)).map_err(|e| {
+        Error::new(ErrorKind::Io, format!("cannot read {shown}: {e}"))
+            .at(Location::file_only(&shown))
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Document { path: rel, text }),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            let mut location = Location::new(&shown, &lossy, valid..valid + 1);
+            location.column = prefix[prefix.rfind('\n').map_or(0, |i| i + 1)..]
+                .chars()
+                .count()
+                + 1;
+            Err(
+                Error::new(ErrorKind::NotUtf8, format!("{shown} is not valid UTF-8"))
+                    .at(location)
+                    .label(format!("invalid byte at offset {valid}"))
+                    .help("save the file as UTF-8"),
+            )
+        }
+    }
+}
+
+/// Editor backups, swap files and hidden files are never content.
+pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || name == "4913"
+}
+
+fn relative(base: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A file beside content keeps its name; its folders are slugified like page URLs, so a bundle's
+/// images land beside its `index.html`.
+fn content_asset_dest(rel: &str) -> String {
+    let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let mut parts: Vec<String> = dir
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(slugify_segment)
+        .collect();
+    parts.push(name.to_string());
+    parts.join("/")
+}
+
+fn disk_assets(dir: &Path, prefix: &str, _embedded: bool) -> BTreeMap<String, Asset> {
+    let mut out = BTreeMap::new();
+    if !dir.is_dir() {
+        return out;
+    }
+    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
+        if entry.file_type().is_file() && !is_ignored(entry.file_name()) {
+            let dest = format!("{prefix}{}", relative(dir, entry.path()));
+            out.insert(
+                dest.clone(),
+                Asset {
+                    dest,
+                    source: AssetSource::Disk(entry.path().to_path_buf()),
+                },
+            );
+        }
+    }
+    out
+}
+
+/// The theme folder on disk, when the site has one.
+fn theme_dir(root: &Path, theme: &str) -> Option<PathBuf> {
+    let dir = root.join("themes").join(theme);
+    dir.is_dir().then_some(dir)
+}
+
+fn theme_static(root: &Path, theme: &str) -> BTreeMap<String, Asset> {
+    match theme_dir(root, theme) {
+        Some(dir) => disk_assets(&dir.join("static"), "", false),
+        None => embedded::FILES
+            .iter()
+            .filter_map(|(path, bytes)| {
+                let dest = path.strip_prefix("static/")?.to_string();
+                Some((
+                    dest.clone(),
+                    Asset {
+                        dest,
+                        source: AssetSource::Embedded(bytes),
+                    },
+                ))
+            })
+            .collect(),
+    }
+}
+
+/// Theme templates (from disk, else the built-in default theme), overridden by `templates/`.
+fn templates(
+    root: &Path,
+    theme: &str,
+    errors: &mut Vec<Error>,
+) -> BTreeMap<String, TemplateSource> {
+    let mut out = BTreeMap::new();
+    match theme_dir(root, theme) {
+        Some(dir) => read_templates(
+            &dir.join("templates"),
+            &format!("themes/{theme}/templates/"),
+            &mut out,
+            errors,
+        ),
+        None if theme == "default" => {
+            for (path, bytes) in embedded::FILES {
+                if let Some(name) = path.strip_prefix("templates/") {
+                    out.insert(
+                        name.to_string(),
+                        TemplateSource {
+                            file: format!("themes/default/{path} (built in)"),
+                            text: String::from_utf8_lossy(bytes).into_owned(),
+                        },
+                    );
+                }
+            }
+        }
+        None => errors.push(
+            Error::new(ErrorKind::Config, format!("theme \"{theme}\" not found"))
+                .at(Location::file_only(CONFIG_FILE))
+                .help(format!("add themes/{theme}/ or set theme = \"default\"")),
+        ),
+    }
+    read_templates(&root.join("templates"), "templates/", &mut out, errors);
+    out
+}
+
+fn read_templates(
+    dir: &Path,
+    shown_prefix: &str,
+    out: &mut BTreeMap<String, TemplateSource>,
+    errors: &mut Vec<Error>,
+) {
+    if !dir.is_dir() {
+        return;
+    }
+    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
+        if !entry.file_type().is_file() || is_ignored(entry.file_name()) {
+            continue;
+        }
+        let name = relative(dir, entry.path());
+        let file = format!("{shown_prefix}{name}");
+        match fs::read_to_string(entry.path()) {
+            Ok(text) => {
+                out.insert(name, TemplateSource { file, text });
+            }
+            Err(e) => errors.push(
+                Error::new(ErrorKind::Io, format!("cannot read template {file}: {e}"))
+                    .at(Location::file_only(&file)),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editor_temp_files_are_ignored() {
+        for name in [".#a.md", "a.md~", ".a.md.swp", "4913", "#a.md#"] {
+            assert!(is_ignored(std::ffi::OsStr::new(name)), "{name}");
+        }
+        assert!(!is_ignored(std::ffi::OsStr::new("a.md")));
+    }
+
+    #[test]
+    fn bundle_assets_follow_the_page_url() {
+        assert_eq!(
+            content_asset_dest("Pro Grammes/ipec/map.png"),
+            "pro-grammes/ipec/map.png"
+        );
+        assert_eq!(content_asset_dest("logo.svg"), "logo.svg");
+    }
+
+    #[test]
+    fn the_built_in_theme_has_the_base_templates() {
+        let names: Vec<&str> = embedded::FILES.iter().map(|(p, _)| *p).collect();
+        for t in [
+            "templates/base.html",
+            "templates/page.html",
+            "templates/section.html",
+        ] {
+            assert!(names.contains(&t), "{t} missing from {names:?}");
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The `weft` command line: parses arguments (clap), calls the library, prints diagnostics and
+//! a one-line summary, and sets the exit code (0 ok, 1 content errors, 2 usage or I/O errors).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use weft::{ErrorKind, Errors, Options};
+
+#[derive(Parser)]
+#[command(
+    name = "weft",
+    version,
+    about = "Static sites whose pages are cross-linked both ways"
+)]
+struct Cli {
+    /// The site's folder (holding site.toml and content/).
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output folder.
+    Build {
+        /// Include draft pages.
+        #[arg(long)]
+        drafts: bool,
+        /// Override base_url from site.toml (e.g. https://example.org/sub/).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Output folder (default: public/ under the root).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Build in memory and report broken links, anchors and references.
+    Check {
+        #[arg(long)]
+        drafts: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    match cli.command {
+        Command::Build {
+            drafts,
+            base_url,
+            output,
+        } => {
+            let options = Options {
+                drafts,
+                base_url,
+                serve: false,
+            };
+            let output = output.unwrap_or_else(|| cli.root.join("public"));
+            build(&cli.root, &options, &output, color)
+        }
+        Command::Check { drafts } => {
+            let options = Options {
+                drafts,
+                ..Options::default()
+            };
+            match weft::build(&cli.root, &options) {
+                Ok(b) => {
+                    eprintln!("checked {} pages: no errors", b.page_count());
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => fail(&errors, color),
+            }
+        }
+    }
+}
+
+fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode {
+    let start = Instant::now();
+    let built = match weft::build(root, options) {
+        Ok(b) => b,
+        Err(errors) => return fail(&errors, color),
+    };
+    match weft::write::all(output, &built.outputs, &built.assets) {
+        Ok(stats) => {
+            eprintln!(
+                "built {} pages in {} ms ({} files written, {} unchanged, {} removed) -> {}",
+                group_digits(built.page_count()),
+                start.elapsed().as_millis(),
+                stats.written,
+                stats.unchanged,
+                stats.removed,
+                output.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&Errors(vec![e]), color),
+    }
+}
+
+/// Prints every error; exit 2 for I/O problems, 1 for content problems.
+fn fail(errors: &Errors, color: bool) -> ExitCode {
+    eprintln!("{}", errors.render(color));
+    if errors.iter().any(|e| e.kind == ErrorKind::Io) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// `1234` -> `1 234`, as in the summary line.
+fn group_digits(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,361 @@
+//! Markdown -> HTML with pulldown-cmark: one options function, and event maps that give
+//! headings stable ids, build the table of contents, cut the summary, and turn `[[Wikilinks]]`
+//! and `@/path.md#anchor` links into site URLs through a [`LinkResolver`].
+//!
+//! No IO, no knowledge of the site's model: links are resolved by the caller's resolver, and
+//! anchors are only recorded here (they are checked once every page's ids are known).
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use pulldown_cmark::{html, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+/// The Markdown dialect of every page.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_WIKILINKS
+}
+
+/// Where a link points once resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Index of the target page in the site.
+    pub page: usize,
+    /// Its URL (with the base path, without anchor).
+    pub url: String,
+}
+
+/// Why a link could not be resolved: a message and a short label for under the caret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unresolved {
+    pub message: String,
+    pub label: String,
+    pub ambiguous: bool,
+}
+
+/// Resolves the two kinds of internal links; implemented by `xref`.
+pub trait LinkResolver {
+    /// `[[Kenya]]`: an entity by title, slug or alternative name.
+    fn wikilink(&self, name: &str) -> Result<Target, Unresolved>;
+    /// `@/countries/kenya.md`: a page by content path (without `@/` and anchor).
+    fn path(&self, path: &str) -> Result<Target, Unresolved>;
+}
+
+/// A resolved internal link found in the body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BodyLink {
+    pub target: usize,
+    pub anchor: Option<String>,
+    /// Byte span of the link in the body.
+    pub span: Range<usize>,
+}
+
+/// A link that did not resolve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub span: Range<usize>,
+    pub reason: Unresolved,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+    pub children: Vec<TocEntry>,
+}
+
+/// Everything the rest of the build needs from one page's Markdown.
+#[derive(Clone, Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub summary: String,
+    pub toc: Vec<TocEntry>,
+    /// Every id a `#anchor` may target: headings and footnote definitions.
+    pub ids: HashSet<String>,
+    pub links: Vec<BodyLink>,
+    pub broken: Vec<BrokenLink>,
+    pub word_count: usize,
+}
+
+const MORE_MARKER: &str = "<!-- more -->";
+
+/// Renders `body`; links are resolved with `resolver`.
+pub fn render(body: &str, resolver: &dyn LinkResolver) -> Rendered {
+    let mut events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .collect();
+    let mut out = Rendered::default();
+    let headings = assign_heading_ids(&mut events, &mut out.ids);
+    out.toc = nest_toc(headings);
+    resolve_links(&mut events, resolver, &mut out);
+    out.word_count = count_words(&events);
+    let summary_end = summary_end(&events);
+    let events: Vec<Event<'_>> = events.into_iter().map(|(e, _)| e).collect();
+    if let Some(end) = summary_end {
+        html::push_html(&mut out.summary, events[..end].iter().cloned());
+    }
+    out.html.reserve(body.len() * 3 / 2);
+    html::push_html(&mut out.html, events.into_iter());
+    out
+}
+
+/// Gives every heading an id (its own `{#id}` or one made from its text, unique in the page)
+/// and returns the flat list of (level, id, title) for the table of contents.
+fn assign_heading_ids(
+    events: &mut [(Event<'_>, Range<usize>)],
+    ids: &mut HashSet<String>,
+) -> Vec<(u8, String, String)> {
+    let mut headings = Vec::new();
+    for e in events.iter() {
+        if let Event::FootnoteReference(name) = &e.0 {
+            ids.insert(format!("fnref-{name}"));
+        }
+        if let Event::Start(Tag::FootnoteDefinition(name)) = &e.0 {
+            ids.insert(name.to_string());
+        }
+    }
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {
+            let level = heading_level(*level);
+            let explicit = id.as_ref().map(|s| s.to_string());
+            let title = heading_text(&events[i + 1..]);
+            let wanted = explicit.unwrap_or_else(|| slugify_id(&title));
+            let unique = unique_id(wanted, ids);
+            if let Event::Start(Tag::Heading { id, .. }) = &mut events[i].0 {
+                *id = Some(CowStr::from(unique.clone()));
+            }
+            headings.push((level, unique, title));
+        }
+        i += 1;
+    }
+    headings
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    level as u8
+}
+
+fn heading_text(events: &[(Event<'_>, Range<usize>)]) -> String {
+    let mut text = String::new();
+    for (e, _) in events {
+        match e {
+            Event::End(TagEnd::Heading(_)) => break,
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            _ => {}
+        }
+    }
+    text.trim().to_string()
+}
+
+/// `Child labour surveys (SIMPOC)` -> `child-labour-surveys-simpoc`.
+pub fn slugify_id(text: &str) -> String {
+    let mut id = String::with_capacity(text.len());
+    for c in deunicode::deunicode(text).chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c.to_ascii_lowercase());
+        } else if !id.ends_with('-') && !id.is_empty() {
+            id.push('-');
+        }
+    }
+    let id = id.trim_end_matches('-').to_string();
+    if id.is_empty() {
+        "section".to_string()
+    } else {
+        id
+    }
+}
+
+fn unique_id(wanted: String, ids: &mut HashSet<String>) -> String {
+    let mut candidate = wanted.clone();
+    let mut n = 1;
+    while ids.contains(&candidate) {
+        candidate = format!("{wanted}-{n}");
+        n += 1;
+    }
+    ids.insert(candidate.clone());
+    candidate
+}
+
+/// Flat headings -> a tree: each heading holds the deeper ones that follow it.
+fn nest_toc(headings: Vec<(u8, String, String)>) -> Vec<TocEntry> {
+    let mut root: Vec<TocEntry> = Vec::new();
+    for (level, id, title) in headings {
+        let entry = TocEntry {
+            level,
+            id,
+            title,
+            children: Vec::new(),
+        };
+        insert_toc(&mut root, entry);
+    }
+    root
+}
+
+fn insert_toc(siblings: &mut Vec<TocEntry>, entry: TocEntry) {
+    match siblings.last_mut() {
+        Some(last) if last.level < entry.level => insert_toc(&mut last.children, entry),
+        _ => siblings.push(entry),
+    }
+}
+
+fn resolve_links(
+    events: &mut [(Event<'_>, Range<usize>)],
+    resolver: &dyn LinkResolver,
+    out: &mut Rendered,
+) {
+    for (event, span) in events.iter_mut() {
+        let Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            ..
+        }) = event
+        else {
+            continue;
+        };
+        let is_wiki = matches!(link_type, LinkType::WikiLink { .. });
+        if !is_wiki && !dest_url.starts_with("@/") {
+            continue;
+        }
+        let (target, anchor) = split_anchor(dest_url);
+        let resolved = if is_wiki {
+            resolver.wikilink(target)
+        } else {
+            resolver.path(&target[2..])
+        };
+        match resolved {
+            Ok(found) => {
+                let href = match &anchor {
+                    Some(a) => format!("{}#{a}", found.url),
+                    None => found.url.clone(),
+                };
+                out.links.push(BodyLink {
+                    target: found.page,
+                    anchor,
+                    span: span.clone(),
+                });
+                *dest_url = CowStr::from(href);
+            }
+            Err(reason) => out.broken.push(BrokenLink {
+                span: span.clone(),
+                reason,
+            }),
+        }
+    }
+}
+
+fn split_anchor(dest: &str) -> (&str, Option<String>) {
+    match dest.split_once('#') {
+        Some((target, anchor)) => (target.trim(), Some(anchor.to_string())),
+        None => (dest.trim(), None),
+    }
+}
+
+fn count_words(events: &[(Event<'_>, Range<usize>)]) -> usize {
+    events
+        .iter()
+        .map(|(e, _)| match e {
+            Event::Text(t) => t.split_whitespace().count(),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Index of the event that ends the summary: the `<!-- more -->` marker, else the end of
+/// the first paragraph (inclusive).
+fn summary_end(events: &[(Event<'_>, Range<usize>)]) -> Option<usize> {
+    let marker = events.iter().position(|(e, _)| match e {
+        Event::Html(h) | Event::InlineHtml(h) => h.trim() == MORE_MARKER,
+        _ => false,
+    });
+    marker.or_else(|| {
+        events
+            .iter()
+            .position(|(e, _)| matches!(e, Event::End(TagEnd::Paragraph)))
+            .map(|i| i + 1)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixed;
+    impl LinkResolver for Fixed {
+        fn wikilink(&self, name: &str) -> Result<Target, Unresolved> {
+            match name {
+                "Kenya" => Ok(Target {
+                    page: 1,
+                    url: "/countries/kenya/".into(),
+                }),
+                _ => Err(Unresolved {
+                    message: format!("unknown entity \"{name}\""),
+                    label: "not found".into(),
+                    ambiguous: false,
+                }),
+            }
+        }
+        fn path(&self, path: &str) -> Result<Target, Unresolved> {
+            self.wikilink(if path == "countries/kenya.md" {
+                "Kenya"
+            } else {
+                path
+            })
+        }
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_a_nested_toc() {
+        let r = render("# Intro\n## Funding\n## Funding\n# Côte d'Ivoire", &Fixed);
+        assert!(r.html.contains("<h2 id=\"funding-1\">"), "{}", r.html);
+        assert!(r.html.contains("id=\"cote-d-ivoire\""), "{}", r.html);
+        assert_eq!(r.toc.len(), 2);
+        assert_eq!(r.toc[0].children.len(), 2);
+    }
+
+    #[test]
+    fn explicit_heading_ids_win() {
+        let r = render("## Funding {#money}\n", &Fixed);
+        assert!(r.html.contains("<h2 id=\"money\">"), "{}", r.html);
+    }
+
+    #[test]
+    fn wikilinks_and_at_links_become_urls() {
+        let r = render("See [[Kenya]] and [it](@/countries/kenya.md#x).", &Fixed);
+        assert!(
+            r.html.contains("<a href=\"/countries/kenya/\">Kenya</a>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("href=\"/countries/kenya/#x\""),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.links.len(), 2);
+        assert_eq!(r.links[1].anchor.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn broken_links_keep_their_span() {
+        let body = "Text [[Keyna]].";
+        let r = render(body, &Fixed);
+        assert_eq!(r.broken.len(), 1);
+        assert_eq!(&body[r.broken[0].span.clone()], "[[Keyna]]");
+    }
+
+    #[test]
+    fn summary_is_first_paragraph_or_text_before_more() {
+        let r = render("One.\n\nTwo.", &Fixed);
+        assert_eq!(r.summary.trim(), "<p>One.</p>");
+        let r = render("One.\n\nTwo.\n\n<!-- more -->\n\nThree.", &Fixed);
+        assert!(r.summary.contains("Two.") && !r.summary.contains("Three"));
+    }
+}

@@ -1,0 +1,454 @@
+//! The site as data: pages (the home page and sections are pages too) in one vector indexed by
+//! [`PageId`], their tree (parent, child pages, subsections), URLs, and which pages are entities
+//! of which collection. Built from parsed documents; no IO, no rendering.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Location};
+use crate::frontmatter::FrontMatter;
+
+pub type PageId = usize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Home,
+    Section,
+    Page,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Home => "home",
+            Kind::Section => "section",
+            Kind::Page => "page",
+        }
+    }
+}
+
+/// One content file, parsed.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub id: PageId,
+    /// Content path with `/` separators: `countries/kenya.md`.
+    pub path: String,
+    pub kind: Kind,
+    pub front_matter: FrontMatter,
+    /// The file's whole text, so body errors can show their line.
+    pub text: String,
+    pub body_offset: usize,
+    /// Output path relative to the site root, ending in `/` (`countries/kenya/`; `` for home).
+    pub url_path: String,
+    pub parent: Option<PageId>,
+    pub pages: Vec<PageId>,
+    pub subsections: Vec<PageId>,
+    /// The collection this page is an entity of.
+    pub collection: Option<String>,
+    /// The nearest entity that is this page or contains it.
+    pub entity: Option<PageId>,
+}
+
+impl Page {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+
+    /// The path shown in messages: `content/countries/kenya.md`.
+    pub fn file(&self) -> String {
+        format!("content/{}", self.path)
+    }
+
+    pub fn title(&self) -> &str {
+        &self.front_matter.title
+    }
+
+    /// Folder holding this page's children (for sections) or its bundle files.
+    fn folder(&self) -> &str {
+        folder_of(&self.path, self.kind)
+    }
+
+    /// The last URL segment without slug override: file stem, or bundle/section folder name.
+    pub fn slug(&self) -> String {
+        if let Some(slug) = &self.front_matter.slug {
+            return slugify_segment(slug);
+        }
+        let trimmed = self.url_path.trim_end_matches('/');
+        trimmed.rsplit('/').next().unwrap_or("").to_string()
+    }
+}
+
+/// A page's folder: `a/b` for `a/b/_index.md` and `a/b/index.md`, `a` for `a/b.md`.
+fn folder_of(path: &str, kind: Kind) -> &str {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    match kind {
+        Kind::Home | Kind::Section => dir,
+        Kind::Page if path.ends_with("/index.md") || path == "index.md" => dir,
+        Kind::Page => dir,
+    }
+}
+
+/// The whole site, ready for cross-linking.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub config: Config,
+    pub pages: Vec<Page>,
+    pub by_path: HashMap<String, PageId>,
+    pub home: PageId,
+    /// Entities of each collection, sorted by title.
+    pub collections: BTreeMap<String, Vec<PageId>>,
+}
+
+/// A parsed document, input to [`Site::new`].
+pub struct Parsed {
+    pub path: String,
+    pub text: String,
+    pub front_matter: FrontMatter,
+    pub body_offset: usize,
+}
+
+impl Site {
+    /// Builds the tree from parsed documents (sorted by path). Reports two files claiming one
+    /// URL; adds an empty home page when `content/_index.md` is missing.
+    pub fn new(config: Config, mut docs: Vec<Parsed>) -> (Site, Vec<Error>) {
+        docs.sort_by(|a, b| a.path.cmp(&b.path));
+        if !docs.iter().any(|d| d.path == "_index.md") {
+            docs.insert(0, implicit_home(&config));
+        }
+        let pages: Vec<Page> = docs.into_iter().enumerate().map(new_page).collect();
+        let by_path = pages.iter().map(|p| (p.path.clone(), p.id)).collect();
+        let home = pages.iter().position(|p| p.kind == Kind::Home).unwrap_or(0);
+        let mut site = Site {
+            config,
+            pages,
+            by_path,
+            home,
+            collections: BTreeMap::new(),
+        };
+        site.link_tree();
+        site.mark_entities();
+        site.sort_children();
+        let errors = site.duplicate_urls();
+        (site, errors)
+    }
+
+    pub fn page(&self, id: PageId) -> &Page {
+        &self.pages[id]
+    }
+
+    /// The URL of a page, with the base path: `/global-programmes/countries/kenya/`.
+    pub fn url(&self, id: PageId) -> String {
+        format!("{}{}", self.config.base_path(), self.pages[id].url_path)
+    }
+
+    /// The top-level section a page lives under (`programmes`), or `None` for the home page
+    /// and root-level pages.
+    pub fn top_section(&self, id: PageId) -> Option<PageId> {
+        let mut current = id;
+        loop {
+            let parent = self.pages[current].parent?;
+            if parent == self.home {
+                return (self.pages[current].kind == Kind::Section).then_some(current);
+            }
+            current = parent;
+        }
+    }
+
+    /// Ancestors from the home page down to the parent.
+    pub fn ancestors(&self, id: PageId) -> Vec<PageId> {
+        let mut chain = Vec::new();
+        let mut current = self.pages[id].parent;
+        while let Some(p) = current {
+            chain.push(p);
+            current = self.pages[p].parent;
+        }
+        chain.reverse();
+        chain
+    }
+
+    fn link_tree(&mut self) {
+        let sections: HashMap<String, PageId> = self
+            .pages
+            .iter()
+            .filter(|p| p.kind != Kind::Page)
+            .map(|p| (p.folder().to_string(), p.id))
+            .collect();
+        for id in 0..self.pages.len() {
+            let page = &self.pages[id];
+            if page.kind == Kind::Home {
+                continue;
+            }
+            let mut folder = match page.kind {
+                Kind::Section => parent_folder(page.folder()),
+                _ => parent_folder_of_page(&page.path),
+            };
+            let parent = loop {
+                if let Some(&s) = sections.get(folder) {
+                    break s;
+                }
+                if folder.is_empty() {
+                    break self.home;
+                }
+                folder = parent_folder(folder);
+            };
+            self.pages[id].parent = Some(parent);
+            match self.pages[id].kind {
+                Kind::Section => self.pages[parent].subsections.push(id),
+                _ => self.pages[parent].pages.push(id),
+            }
+        }
+    }
+
+    fn mark_entities(&mut self) {
+        let names: Vec<String> = self.config.collections.keys().cloned().collect();
+        for name in names {
+            let Some(&section) = self.by_path.get(&format!("{name}/_index.md")) else {
+                continue;
+            };
+            let mut members: Vec<PageId> = self.pages[section].pages.clone();
+            members.extend(self.pages[section].subsections.iter().copied());
+            for &m in &members {
+                self.pages[m].collection = Some(name.clone());
+            }
+            members.sort_by(|a, b| {
+                let (pa, pb) = (&self.pages[*a], &self.pages[*b]);
+                pa.title()
+                    .to_lowercase()
+                    .cmp(&pb.title().to_lowercase())
+                    .then(pa.path.cmp(&pb.path))
+            });
+            self.collections.insert(name, members);
+        }
+        for id in 0..self.pages.len() {
+            self.pages[id].entity = self.nearest_entity(id);
+        }
+    }
+
+    fn nearest_entity(&self, id: PageId) -> Option<PageId> {
+        let mut current = Some(id);
+        while let Some(c) = current {
+            if self.pages[c].collection.is_some() {
+                return Some(c);
+            }
+            current = self.pages[c].parent;
+        }
+        None
+    }
+
+    /// Child pages by weight, then date (newest first), then title; subsections by weight, title.
+    fn sort_children(&mut self) {
+        for id in 0..self.pages.len() {
+            let mut pages = std::mem::take(&mut self.pages[id].pages);
+            pages.sort_by(|a, b| page_order(&self.pages[*a], &self.pages[*b]));
+            let mut subs = std::mem::take(&mut self.pages[id].subsections);
+            subs.sort_by(|a, b| section_order(&self.pages[*a], &self.pages[*b]));
+            self.pages[id].pages = pages;
+            self.pages[id].subsections = subs;
+        }
+    }
+
+    fn duplicate_urls(&self) -> Vec<Error> {
+        let mut seen: HashMap<&str, PageId> = HashMap::new();
+        let mut errors = Vec::new();
+        for page in &self.pages {
+            if let Some(&first) = seen.get(page.url_path.as_str()) {
+                let first = &self.pages[first];
+                errors.push(
+                    Error::new(
+                        ErrorKind::DuplicateUrl,
+                        format!(
+                            "two files claim the URL /{}: {} and {}",
+                            page.url_path,
+                            first.file(),
+                            page.file()
+                        ),
+                    )
+                    .at(Location::new(&page.file(), &page.text, 0..0))
+                    .also(Location::new(&first.file(), &first.text, 0..0))
+                    .help("rename one of the files or give one a different `slug`"),
+                );
+            } else {
+                seen.insert(&page.url_path, page.id);
+            }
+        }
+        errors
+    }
+}
+
+pub fn page_order(a: &Page, b: &Page) -> std::cmp::Ordering {
+    let (fa, fb) = (&a.front_matter, &b.front_matter);
+    fa.weight
+        .unwrap_or(i64::MAX)
+        .cmp(&fb.weight.unwrap_or(i64::MAX))
+        .then_with(|| fb.date.cmp(&fa.date))
+        .then_with(|| fa.title.to_lowercase().cmp(&fb.title.to_lowercase()))
+        .then_with(|| a.path.cmp(&b.path))
+}
+
+fn section_order(a: &Page, b: &Page) -> std::cmp::Ordering {
+    let (fa, fb) = (&a.front_matter, &b.front_matter);
+    fa.weight
+        .unwrap_or(i64::MAX)
+        .cmp(&fb.weight.unwrap_or(i64::MAX))
+        .then_with(|| fa.title.to_lowercase().cmp(&fb.title.to_lowercase()))
+        .then_with(|| a.path.cmp(&b.path))
+}
+
+fn implicit_home(config: &Config) -> Parsed {
+    Parsed {
+        path: "_index.md".to_string(),
+        text: String::new(),
+        front_matter: FrontMatter {
+            title: config.title.clone(),
+            extra: serde_json::json!({}),
+            ..FrontMatter::default()
+        },
+        body_offset: 0,
+    }
+}
+
+fn new_page((id, doc): (usize, Parsed)) -> Page {
+    let kind = kind_of(&doc.path);
+    let url_path = url_path(&doc.path, kind, doc.front_matter.slug.as_deref());
+    Page {
+        id,
+        path: doc.path,
+        kind,
+        front_matter: doc.front_matter,
+        text: doc.text,
+        body_offset: doc.body_offset,
+        url_path,
+        parent: None,
+        pages: Vec::new(),
+        subsections: Vec::new(),
+        collection: None,
+        entity: None,
+    }
+}
+
+fn kind_of(path: &str) -> Kind {
+    if path == "_index.md" {
+        Kind::Home
+    } else if path.ends_with("/_index.md") {
+        Kind::Section
+    } else {
+        Kind::Page
+    }
+}
+
+/// `a/b.md` -> `a/b/`; `a/_index.md` -> `a/`; `a/b/index.md` -> `a/b/`; segments slugified,
+/// the last one replaced by `slug` when given.
+pub fn url_path(path: &str, kind: Kind, slug: Option<&str>) -> String {
+    let without_ext = path.strip_suffix(".md").unwrap_or(path);
+    let trimmed = match kind {
+        Kind::Home => "",
+        Kind::Section => without_ext.strip_suffix("/_index").unwrap_or(without_ext),
+        Kind::Page => without_ext.strip_suffix("/index").unwrap_or(without_ext),
+    };
+    let mut segments: Vec<String> = trimmed
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(slugify_segment)
+        .collect();
+    if let (Some(slug), Some(last)) = (slug, segments.last_mut()) {
+        *last = slugify_segment(slug);
+    }
+    let mut url: String = segments.join("/");
+    if !url.is_empty() {
+        url.push('/');
+    }
+    url
+}
+
+/// A URL segment: ASCII letters, digits, `-`, `_` and `.`; accents transliterated.
+pub fn slugify_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in deunicode::deunicode(text).chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+fn parent_folder(folder: &str) -> &str {
+    folder.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+fn parent_folder_of_page(path: &str) -> &str {
+    let dir = parent_folder(path);
+    if path.ends_with("/index.md") {
+        parent_folder(dir)
+    } else {
+        dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths_follow_the_content_tree() {
+        assert_eq!(url_path("_index.md", Kind::Home, None), "");
+        assert_eq!(url_path("a/_index.md", Kind::Section, None), "a/");
+        assert_eq!(url_path("a/b.md", Kind::Page, None), "a/b/");
+        assert_eq!(url_path("a/b/index.md", Kind::Page, None), "a/b/");
+        assert_eq!(
+            url_path("a/Côte d'Ivoire.md", Kind::Page, None),
+            "a/cote-d-ivoire/"
+        );
+        assert_eq!(
+            url_path("a/b.md", Kind::Page, Some("New Name")),
+            "a/new-name/"
+        );
+    }
+
+    fn doc(path: &str, title: &str, weight: Option<i64>) -> Parsed {
+        Parsed {
+            path: path.into(),
+            text: String::new(),
+            front_matter: FrontMatter {
+                title: title.into(),
+                weight,
+                ..FrontMatter::default()
+            },
+            body_offset: 0,
+        }
+    }
+
+    #[test]
+    fn pages_attach_to_the_nearest_section_and_sort_by_weight_then_title() {
+        let config = Config::parse("title='t'\n[collections.countries]\n").unwrap();
+        let docs = vec![
+            doc("_index.md", "Home", None),
+            doc("countries/_index.md", "Countries", None),
+            doc("countries/kenya.md", "Kenya", None),
+            doc("countries/benin.md", "Benin", None),
+            doc("countries/zambia.md", "Zambia", Some(1)),
+            doc("countries/deep/x.md", "X", None),
+        ];
+        let (site, errors) = Site::new(config, docs);
+        assert!(errors.is_empty());
+        let countries = site.by_path["countries/_index.md"];
+        let titles: Vec<&str> = site.pages[countries]
+            .pages
+            .iter()
+            .map(|&p| site.pages[p].title())
+            .collect();
+        assert_eq!(titles, ["Zambia", "Benin", "Kenya", "X"]);
+        assert_eq!(site.collections["countries"].len(), 4);
+    }
+
+    #[test]
+    fn two_files_claiming_one_url_are_both_named() {
+        let config = Config::parse("title='t'").unwrap();
+        let docs = vec![doc("a/b.md", "B", None), doc("a/b/index.md", "B2", None)];
+        let (_, errors) = Site::new(config, docs);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("content/a/b.md"));
+        assert!(errors[0].message.contains("content/a/b/index.md"));
+    }
+}
