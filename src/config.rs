@@ -84,11 +84,12 @@ impl Config {
         self.collections
             .get(collection)
             .and_then(|c| c.singular.clone())
-            .unwrap_or_else(|| {
-                collection
+            .unwrap_or_else(|| match collection.strip_suffix("ies") {
+                Some(stem) => format!("{stem}y"), // countries -> country
+                None => collection
                     .strip_suffix('s')
                     .unwrap_or(collection)
-                    .to_string()
+                    .to_string(),
             })
     }
 }
@@ -137,5 +138,6 @@ mod tests {
     fn singular_defaults_to_name_without_s() {
         let c = Config::parse("title = 'x'\n[collections.donors]\n").unwrap();
         assert_eq!(c.singular("donors"), "donor");
+        assert_eq!(c.singular("countries"), "country");
     }
 }

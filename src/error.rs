@@ -77,7 +77,10 @@ impl Location {
         let line_text = text[line_start..line_end]
             .trim_end_matches('\r')
             .to_string();
-        let end = span.end.clamp(start, line_start + line_text.len());
+        let mut end = span.end.clamp(start, line_start + line_text.len());
+        while !text.is_char_boundary(end) {
+            end += 1; // never past the line's end, which is a boundary
+        }
         Location {
             file: file.to_string(),
             line,
@@ -207,7 +210,12 @@ fn snippet<'a>(loc: &'a Location, label: Option<&'a str>) -> Snippet<'a> {
     }
     // An empty span still deserves a visible caret.
     let span = if loc.line_span.is_empty() {
-        loc.line_span.start..(loc.line_span.start + 1).min(loc.line_text.len().max(1))
+        let start = loc.line_span.start;
+        let width = loc.line_text[start..]
+            .chars()
+            .next()
+            .map_or(1, char::len_utf8);
+        start..(start + width).min(loc.line_text.len().max(1))
     } else {
         loc.line_span.clone()
     };

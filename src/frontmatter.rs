@@ -196,7 +196,13 @@ impl Reader<'_> {
             }
         }
         if !has_title {
-            let span = toml_start.saturating_sub(4)..toml_start.saturating_sub(1);
+            // The opening `+++` (after a byte-order mark; the line may end in \r\n).
+            let open = if self.text.starts_with('\u{feff}') {
+                3
+            } else {
+                0
+            };
+            let span = open..(open + 3).min(toml_start);
             self.errors.push(
                 Error::new(ErrorKind::MissingTitle, "missing `title` in front matter")
                     .at(Location::new(self.file, self.text, span))
@@ -424,6 +430,13 @@ mod tests {
         let errors = parse("a.md", "+++\ntitle = \"A\"\nbody", &collections()).unwrap_err();
         assert_eq!(errors[0].kind, ErrorKind::FrontMatter);
         assert_eq!(errors[0].location.as_ref().unwrap().line, 1);
+    }
+
+    #[test]
+    fn missing_title_points_at_the_opening_delimiter_even_with_crlf() {
+        let errors = parse("a.md", "+++\r\ndraft = true\r\n+++\r\n", &collections()).unwrap_err();
+        let loc = errors[0].location.as_ref().unwrap();
+        assert_eq!((loc.line, loc.column, loc.line_span.clone()), (1, 1, 0..3));
     }
 
     #[test]

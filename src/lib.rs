@@ -9,14 +9,23 @@
 // path, so boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod check;
 pub mod config;
 pub mod error;
+pub mod feeds;
 pub mod frontmatter;
+pub mod graph;
+pub mod incremental;
 pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod render;
+pub mod scaffold;
+pub mod search;
+pub mod serve;
+pub mod session;
 pub mod templates;
+pub mod watch;
 pub mod write;
 pub mod xref;
 
@@ -77,7 +86,22 @@ pub fn build_files(
         files.config.set_base_url(url);
     }
     let collections: BTreeSet<String> = files.config.collections.keys().cloned().collect();
-    let parsed = parse_documents(files.documents, &collections, options.drafts, &mut errors);
+    let mut draft_bundles = Vec::new();
+    let parsed = parse_documents(
+        files.documents,
+        &collections,
+        options.drafts,
+        &mut errors,
+        &mut draft_bundles,
+    );
+    // A draft bundle's co-located files stay unpublished with it.
+    files.assets.retain(|_, a| match &a.source {
+        load::AssetSource::Disk(p) => {
+            let p = p.to_string_lossy();
+            !draft_bundles.iter().any(|d| p.contains(d.as_str()))
+        }
+        load::AssetSource::Embedded(_) => true,
+    });
     let (site, site_errors) = Site::new(files.config, parsed);
     errors.extend(site_errors);
     let (names, name_errors) = Names::new(&site);
@@ -107,10 +131,12 @@ pub fn build_files(
         sources: &files.templates,
         serve: options.serve,
     };
-    let (outputs, render_errors) = render::site(&inputs);
+    let (mut outputs, render_errors) = render::site(&inputs);
     if !render_errors.is_empty() {
         return Err(Errors::sorted(render_errors));
     }
+    outputs.extend(site_outputs(&site, &rendered, &graph));
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Build {
         site,
         graph,
@@ -119,12 +145,22 @@ pub fn build_files(
     })
 }
 
+/// Site-wide files made from the whole site once its pages are rendered (feeds, sitemap,
+/// search index, graph); `weft serve` makes them again after an incremental rebuild.
+pub fn site_outputs(site: &Site, rendered: &[Rendered], graph: &Graph) -> Vec<Output> {
+    let mut outputs = feeds::outputs(site);
+    outputs.extend(search::outputs(site, rendered));
+    outputs.extend(graph::outputs(site, graph));
+    outputs
+}
+
 /// Splits and types every document's front matter, in parallel; drafts are dropped unless wanted.
 fn parse_documents(
     documents: Vec<load::Document>,
     collections: &BTreeSet<String>,
     drafts: bool,
     errors: &mut Vec<Error>,
+    draft_bundles: &mut Vec<String>,
 ) -> Vec<model::Parsed> {
     let results: Vec<Result<model::Parsed, Vec<Error>>> = documents
         .into_par_iter()
@@ -143,7 +179,11 @@ fn parse_documents(
     let mut parsed = Vec::with_capacity(results.len());
     for r in results {
         match r {
-            Ok(p) if p.front_matter.draft && !drafts => {}
+            Ok(p) if p.front_matter.draft && !drafts => {
+                if let Some(dir) = p.path.strip_suffix("/index.md") {
+                    draft_bundles.push(format!("/content/{dir}/"));
+                }
+            }
             Ok(p) => parsed.push(p),
             Err(e) => errors.extend(e),
         }

@@ -78,8 +78,8 @@ pub fn site(root: &Path, config: Config) -> (SiteFiles, Vec<Error>) {
     let mut errors = Vec::new();
     let (documents, content_assets) = content(root, &mut errors);
     let templates = templates(root, &config.theme, &mut errors);
-    let mut assets = theme_static(root, &config.theme);
-    assets.extend(disk_assets(&root.join("static"), "", false));
+    let mut assets = theme_static(root, &config.theme, &mut errors);
+    assets.extend(disk_assets(&root.join("static"), "static/", &mut errors));
     assets.extend(content_assets.into_iter().map(|a| (a.dest.clone(), a)));
     (
         SiteFiles {
@@ -97,14 +97,21 @@ fn content(root: &Path, errors: &mut Vec<Error>) -> (Vec<Document>, Vec<Asset>) 
     let dir = root.join("content");
     let mut markdown = Vec::new();
     let mut assets = Vec::new();
-    for entry in WalkDir::new(&dir).sort_by_file_name().into_iter() {
+    // Links are followed, so a symlinked page is content and a dangling link is an error;
+    // hidden folders (.git, .obsidian) are not content.
+    let walk = WalkDir::new(&dir).sort_by_file_name().follow_links(true);
+    for entry in walk.into_iter().filter_entry(not_ignored) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                errors.push(Error::new(
-                    ErrorKind::Io,
-                    format!("cannot read folder: {e}"),
-                ));
+                let shown = e.path().map_or("content".to_string(), |p| {
+                    format!("content/{}", relative(&dir, p))
+                });
+                let cause = e.io_error().map_or(e.to_string(), |io| io.to_string());
+                errors.push(
+                    Error::new(ErrorKind::Io, format!("cannot read {shown}: {cause}"))
+                        .at(Location::file_only(&shown)),
+                );
                 continue;
             }
         };
@@ -197,14 +204,36 @@ fn content_asset_dest(rel: &str) -> String {
     parts.join("/")
 }
 
-fn disk_assets(dir: &Path, prefix: &str, _embedded: bool) -> BTreeMap<String, Asset> {
+fn not_ignored(entry: &walkdir::DirEntry) -> bool {
+    entry.depth() == 0 || !is_ignored(entry.file_name())
+}
+
+/// Files under `dir` (shown in errors as `shown` + path), by output path; links are followed
+/// and a dangling one is an error.
+fn disk_assets(dir: &Path, shown: &str, errors: &mut Vec<Error>) -> BTreeMap<String, Asset> {
     let mut out = BTreeMap::new();
     if !dir.is_dir() {
         return out;
     }
-    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
-        if entry.file_type().is_file() && !is_ignored(entry.file_name()) {
-            let dest = format!("{prefix}{}", relative(dir, entry.path()));
+    let walk = WalkDir::new(dir).sort_by_file_name().follow_links(true);
+    for entry in walk.into_iter().filter_entry(not_ignored) {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let file = format!(
+                    "{shown}{}",
+                    e.path().map_or(String::new(), |p| relative(dir, p))
+                );
+                let cause = e.io_error().map_or(e.to_string(), |io| io.to_string());
+                errors.push(
+                    Error::new(ErrorKind::Io, format!("cannot read {file}: {cause}"))
+                        .at(Location::file_only(&file)),
+                );
+                continue;
+            }
+        };
+        if entry.file_type().is_file() {
+            let dest = relative(dir, entry.path());
             out.insert(
                 dest.clone(),
                 Asset {
@@ -223,9 +252,13 @@ fn theme_dir(root: &Path, theme: &str) -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-fn theme_static(root: &Path, theme: &str) -> BTreeMap<String, Asset> {
+fn theme_static(root: &Path, theme: &str, errors: &mut Vec<Error>) -> BTreeMap<String, Asset> {
     match theme_dir(root, theme) {
-        Some(dir) => disk_assets(&dir.join("static"), "", false),
+        Some(dir) => disk_assets(
+            &dir.join("static"),
+            &format!("themes/{theme}/static/"),
+            errors,
+        ),
         None => embedded::FILES
             .iter()
             .filter_map(|(path, bytes)| {

@@ -38,9 +38,26 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Build in memory and report broken links, anchors and references.
-    Check {
+    Check(weft::check::CheckArgs),
+    /// Preview the site: serve it from memory, rebuild on every change, reload the browser.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Port to listen on (0: any free port; the URL is printed).
+        #[arg(long, default_value_t = 4000)]
+        port: u16,
+        /// Include draft pages.
         #[arg(long)]
         drafts: bool,
+        /// Poll for changes instead of file-system events (Docker volumes, WSL, network shares).
+        #[arg(long)]
+        poll: bool,
+    },
+    /// Create a small working site in a new folder.
+    New {
+        /// The folder to create (must not exist, or be empty).
+        dir: PathBuf,
     },
 }
 
@@ -61,19 +78,34 @@ fn main() -> ExitCode {
             let output = output.unwrap_or_else(|| cli.root.join("public"));
             build(&cli.root, &options, &output, color)
         }
-        Command::Check { drafts } => {
+        Command::Serve {
+            bind,
+            port,
+            drafts,
+            poll,
+        } => {
             let options = Options {
                 drafts,
                 ..Options::default()
             };
-            match weft::build(&cli.root, &options) {
-                Ok(b) => {
-                    eprintln!("checked {} pages: no errors", b.page_count());
-                    ExitCode::SUCCESS
+            let serve = weft::serve::ServeOptions { bind, port, poll };
+            match weft::serve::run(&cli.root, options, &serve) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(weft::serve::StartError::Fatal(line)) => {
+                    eprintln!("{line}");
+                    ExitCode::from(2)
                 }
-                Err(errors) => fail(&errors, color),
             }
         }
+        Command::Check(args) => ExitCode::from(weft::check::run(&cli.root, &args, color)),
+        Command::New { dir } => match weft::scaffold::create(&dir) {
+            Ok(files) => {
+                let (n, d) = (files.len(), dir.display());
+                eprintln!("created a site in {d} ({n} files); try: weft --root {d} serve");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&Errors(vec![e]), color),
+        },
     }
 }
 
@@ -94,6 +126,9 @@ fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode
                 stats.removed,
                 output.display()
             );
+            if let Some(line) = weft::search::summary(&built.outputs) {
+                eprintln!("{line}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => fail(&Errors(vec![e]), color),

@@ -128,7 +128,8 @@ impl Site {
         site.link_tree();
         site.mark_entities();
         site.sort_children();
-        let errors = site.duplicate_urls();
+        let mut errors = site.duplicate_urls();
+        errors.extend(site.alias_errors());
         (site, errors)
     }
 
@@ -275,6 +276,63 @@ impl Site {
     }
 }
 
+impl Site {
+    /// An alias that leaves the output folder, or claims the URL of a page or of another alias.
+    fn alias_errors(&self) -> Vec<Error> {
+        let mut claimed: HashMap<String, (PageId, Option<&str>)> = self
+            .pages
+            .iter()
+            .map(|p| (format!("{}index.html", p.url_path), (p.id, None)))
+            .collect();
+        let mut errors = Vec::new();
+        for page in &self.pages {
+            for alias in &page.front_matter.aliases {
+                let front = &page.text[..page.body_offset];
+                let at = front.find("aliases").unwrap_or(0);
+                let span = front[at..]
+                    .find(alias.as_str())
+                    .map_or(0..0, |i| (at + i)..(at + i + alias.len()));
+                let here = Location::new(&page.file(), &page.text, span);
+                let Some(output) = alias_output(alias) else {
+                    errors.push(
+                        Error::new(
+                            ErrorKind::InvalidValue,
+                            format!("invalid alias \"{alias}\""),
+                        )
+                        .at(here)
+                        .label("an alias must stay inside the site: no `.` or `..` segments")
+                        .help("write the old URL's path, e.g. aliases = [\"/old/path/\"]"),
+                    );
+                    continue;
+                };
+                match claimed.get(&output) {
+                    Some(&(other, other_alias)) => {
+                        let other = &self.pages[other];
+                        let whose = match other_alias {
+                            Some(a) => format!("the alias \"{a}\" of {}", other.file()),
+                            None => other.file(),
+                        };
+                        errors.push(
+                            Error::new(
+                                ErrorKind::DuplicateUrl,
+                                format!("alias \"{alias}\" of {} claims {output}, already written for {whose}", page.file()),
+                            )
+                            .at(here)
+                            .label("this alias")
+                            .also(Location::new(&other.file(), &other.text, 0..0))
+                            .help("remove the alias, or move the page that has this URL"),
+                        );
+                    }
+                    None => {
+                        claimed.insert(output, (page.id, Some(alias.as_str())));
+                    }
+                }
+            }
+        }
+        errors
+    }
+}
+
 pub fn page_order(a: &Page, b: &Page) -> std::cmp::Ordering {
     let (fa, fb) = (&a.front_matter, &b.front_matter);
     fa.weight
@@ -347,11 +405,12 @@ pub fn url_path(path: &str, kind: Kind, slug: Option<&str>) -> String {
     };
     let mut segments: Vec<String> = trimmed
         .split('/')
-        .filter(|s| !s.is_empty())
         .map(slugify_segment)
+        .filter(|s| !s.is_empty())
         .collect();
+    let slug = slug.map(slugify_segment).filter(|s| !s.is_empty());
     if let (Some(slug), Some(last)) = (slug, segments.last_mut()) {
-        *last = slugify_segment(slug);
+        *last = slug;
     }
     let mut url: String = segments.join("/");
     if !url.is_empty() {
@@ -370,7 +429,24 @@ pub fn slugify_segment(text: &str) -> String {
             out.push('-');
         }
     }
-    out.trim_matches('-').to_string()
+    // No `.` or `..` segment: a URL must not climb out of its folder.
+    out.trim_matches(|c| c == '-' || c == '.').to_string()
+}
+
+/// The output file an alias redirects from (`/old/path/` -> `old/path/index.html`, `a.html` as
+/// is), or `None` when it would leave the output folder.
+pub fn alias_output(alias: &str) -> Option<String> {
+    let path = alias.trim_matches('/');
+    if path.split(['/', '\\']).any(|s| s == ".." || s == ".") || path.contains('\\') {
+        return None;
+    }
+    Some(if path.ends_with(".html") {
+        path.to_string()
+    } else if path.is_empty() {
+        "index.html".to_string()
+    } else {
+        format!("{path}/index.html")
+    })
 }
 
 fn parent_folder(folder: &str) -> &str {
@@ -440,6 +516,25 @@ mod tests {
             .collect();
         assert_eq!(titles, ["Zambia", "Benin", "Kenya", "X"]);
         assert_eq!(site.collections["countries"].len(), 4);
+    }
+
+    #[test]
+    fn slugs_cannot_climb_out_of_their_folder() {
+        assert_eq!(url_path("a/b.md", Kind::Page, Some("..")), "a/b/");
+        assert_eq!(url_path("a/-.md", Kind::Page, None), "a/");
+        assert_eq!(slugify_segment("..."), "");
+    }
+
+    #[test]
+    fn aliases_stay_inside_the_output_folder() {
+        assert_eq!(
+            alias_output("/old/path/").as_deref(),
+            Some("old/path/index.html")
+        );
+        assert_eq!(alias_output("legacy.html").as_deref(), Some("legacy.html"));
+        assert_eq!(alias_output("/"), Some("index.html".to_string()));
+        assert_eq!(alias_output("../../etc/"), None);
+        assert_eq!(alias_output("a/./b"), None);
     }
 
     #[test]

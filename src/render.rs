@@ -1,10 +1,13 @@
 //! Site + templates -> output files (path, bytes), in memory. Builds each page's template
 //! context (documented in docs/templates.md) from shared, precomputed summaries, renders pages
-//! in parallel, and adds the extras: 404 page, sitemap, robots.txt, Atom feed, alias redirects.
+//! in parallel, and adds the extras: 404 and search pages, robots.txt, alias redirects.
 //! No IO.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
+use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{context, Environment, Value};
 use rayon::prelude::*;
 
@@ -37,7 +40,7 @@ pub struct Inputs<'a> {
 /// Renders every page and extra file. Outputs are sorted by path.
 pub fn site(inputs: &Inputs<'_>) -> (Vec<Output>, Vec<Error>) {
     let shared = Shared::new(inputs);
-    let results: Vec<Result<Output, Error>> = (0..inputs.site.pages.len())
+    let results: Vec<Result<Output, Error>> = heavy_first(inputs)
         .into_par_iter()
         .map(|id| render_page(inputs, &shared, id))
         .collect();
@@ -49,42 +52,83 @@ pub fn site(inputs: &Inputs<'_>) -> (Vec<Output>, Vec<Error>) {
             Err(e) => errors.push(e),
         }
     }
-    match not_found_page(inputs, &shared) {
-        Ok(Some(o)) => outputs.push(o),
-        Ok(None) => {}
-        Err(e) => errors.push(e),
+    for (template, path) in [
+        ("404.html", "404.html"),
+        ("search.html", "search/index.html"),
+    ] {
+        match standalone_page(inputs, &shared, template, path) {
+            Ok(Some(o)) if !outputs.iter().any(|p: &Output| p.path == o.path) => outputs.push(o),
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
     }
     outputs.extend(extras(inputs.site));
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     (outputs, errors)
 }
 
-/// Values every page's context shares: one summary per page, the site, the collections.
+/// Page ids, the likely slowest to render first (the home page, then by the number of pages
+/// listed and backlinks shown), so that no long page starts last while the other threads idle.
+fn heavy_first(inputs: &Inputs<'_>) -> Vec<PageId> {
+    let site = inputs.site;
+    let mut ids: Vec<PageId> = (0..site.pages.len()).collect();
+    ids.sort_by_key(|&id| {
+        let page = site.page(id);
+        let weight = page.pages.len() + page.subsections.len() + inputs.graph.incoming[id].len();
+        (page.kind != Kind::Home, std::cmp::Reverse(weight), id)
+    });
+    ids
+}
+
+/// Values every page's context shares, built once per build (in parallel): per page its URL,
+/// `extra`, link (`{title, url, extra}`) and summary; the site; the collections.
 pub struct Shared {
+    urls: Vec<Value>,
+    extras: Vec<Value>,
     summaries: Vec<Value>,
     site: Value,
     collections: Value,
+    /// `{}`: the `attrs` of every reference that has none.
+    empty_map: Value,
 }
 
 impl Shared {
     pub fn new(inputs: &Inputs<'_>) -> Shared {
         let site = inputs.site;
-        let summaries: Vec<Value> = (0..site.pages.len())
+        let n = site.pages.len();
+        let base_path = site.config.base_path();
+        let urls: Vec<Value> = (0..n)
             .into_par_iter()
-            .map(|id| summary(inputs, id))
+            .map(|id| Value::from(format!("{base_path}{}", site.page(id).url_path)))
+            .collect();
+        let extras: Vec<Value> = (0..n)
+            .into_par_iter()
+            .map(|id| Value::from_serialize(&site.page(id).front_matter.extra))
             .collect();
         let mut shared = Shared {
-            summaries,
+            urls,
+            extras,
+            summaries: Vec::new(),
             site: Value::UNDEFINED,
             collections: Value::UNDEFINED,
+            empty_map: Value::from_serialize(BTreeMap::<String, ()>::new()),
         };
+        let links: Vec<Value> = (0..n)
+            .into_par_iter()
+            .map(|id| shared.link_value(site, id))
+            .collect();
+        shared.summaries = (0..n)
+            .into_par_iter()
+            .map(|id| summary(inputs, &shared, &links, id))
+            .collect();
+        drop(links);
         shared.site = site_value(inputs, &shared.summaries);
         let collections: Vec<(String, Value)> = site
             .collections
             .iter()
             .map(|(name, members)| {
                 let entities: Vec<Value> = members
-                    .iter()
+                    .par_iter()
                     .map(|&id| entity_value(inputs, &shared, id))
                     .collect();
                 (name.clone(), Value::from(entities))
@@ -92,6 +136,62 @@ impl Shared {
             .collect();
         shared.collections = Value::from_iter(collections);
         shared
+    }
+
+    fn link_value(&self, site: &Site, id: PageId) -> Value {
+        Record::value(vec![
+            ("title", Value::from(site.page(id).title())),
+            ("url", self.urls[id].clone()),
+            ("extra", self.extras[id].clone()),
+        ])
+    }
+}
+
+/// A map with a fixed set of string keys (a page summary, a reference item, a page): looked up
+/// by binary search instead of through a map of `Value` keys, and built without one. It
+/// iterates (in key order), compares and serializes like any other map value.
+#[derive(Debug)]
+struct Record {
+    /// Sorted by key; keys are unique.
+    fields: Vec<(&'static str, Value)>,
+}
+
+impl Record {
+    fn value(mut fields: Vec<(&'static str, Value)>) -> Value {
+        fields.sort_unstable_by_key(|(k, _)| *k);
+        debug_assert!(fields.windows(2).all(|w| w[0].0 != w[1].0));
+        Value::from_object(Record { fields })
+    }
+
+    fn get(&self, key: &str) -> Option<Value> {
+        // Short keys of mostly distinct lengths: a scan comparing lengths first beats a
+        // binary search of string comparisons.
+        self.fields
+            .iter()
+            .find(|(k, _)| k.len() == key.len() && *k == key)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+impl Object for Record {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        self.get(key)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.fields.iter().map(|(k, _)| Value::from(*k)).collect())
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.fields.len())
     }
 }
 
@@ -121,21 +221,12 @@ fn opt(value: &Option<String>) -> Value {
     value.as_deref().map_or(Value::from(()), Value::from)
 }
 
-fn link_value(site: &Site, id: PageId) -> Value {
-    let page = site.page(id);
-    Value::from_iter([
-        ("title", Value::from(page.title())),
-        ("url", Value::from(site.url(id))),
-        ("extra", Value::from_serialize(&page.front_matter.extra)),
-    ])
-}
-
 /// The light view of a page used in every list.
-fn summary(inputs: &Inputs<'_>, id: PageId) -> Value {
-    let site = inputs.site;
-    let page = site.page(id);
+fn summary(inputs: &Inputs<'_>, shared: &Shared, links: &[Value], id: PageId) -> Value {
+    let page = inputs.site.page(id);
     let fm = &page.front_matter;
-    Value::from_iter(summary_fields(inputs, id).into_iter().chain([
+    let mut fields = summary_fields(inputs, shared, id);
+    fields.extend([
         ("description", opt(&fm.description)),
         (
             "summary",
@@ -147,87 +238,88 @@ fn summary(inputs: &Inputs<'_>, id: PageId) -> Value {
         ),
         (
             "entity",
-            page.entity.map_or(Value::from(()), |e| link_value(site, e)),
+            page.entity.map_or(Value::from(()), |e| links[e].clone()),
         ),
         (
             "parent",
-            page.parent.map_or(Value::from(()), |p| link_value(site, p)),
+            page.parent.map_or(Value::from(()), |p| links[p].clone()),
         ),
-    ]))
+    ]);
+    Record::value(fields)
 }
 
-fn summary_fields(inputs: &Inputs<'_>, id: PageId) -> Vec<(&'static str, Value)> {
+fn summary_fields(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Vec<(&'static str, Value)> {
     let site = inputs.site;
     let page = site.page(id);
     let fm = &page.front_matter;
-    let url = site.url(id);
-    vec![
+    let mut fields = Vec::with_capacity(28);
+    fields.extend([
         ("kind", Value::from(page.kind.as_str())),
         ("title", Value::from(page.title())),
         ("date", opt(&fm.date)),
         ("updated", opt(&fm.updated)),
         ("permalink", Value::from(permalink(site, id))),
-        ("url", Value::from(url)),
+        ("url", shared.urls[id].clone()),
         ("path", Value::from(page.path.as_str())),
         ("slug", Value::from(page.slug())),
         ("weight", fm.weight.map_or(Value::from(()), Value::from)),
-        ("extra", Value::from_serialize(&fm.extra)),
+        ("extra", shared.extras[id].clone()),
         ("collection", opt(&page.collection)),
-    ]
+    ]);
+    fields
 }
 
 fn permalink(site: &Site, id: PageId) -> String {
     format!("{}{}", site.config.base_url, site.page(id).url_path)
 }
 
-/// An entity as listed in `collections`: its summary plus its references and backlinks.
+/// An entity as listed in `collections`: its summary plus its references and backlinks (grouped
+/// and flat), and the entities its backlinks come from.
 fn entity_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
-    let mut fields: Vec<(&'static str, Value)> = Vec::new();
-    if let Ok(map) = shared.summaries[id].try_iter() {
-        for key in map {
-            if let Some(k) = key.as_str() {
-                let leaked = field_name(k);
-                fields.push((leaked, shared.summaries[id].get_attr(k).unwrap_or_default()));
+    let summary = shared.summaries[id]
+        .downcast_object_ref::<Record>()
+        .expect("summaries are records");
+    let mut fields = summary.fields.clone();
+    let (backlinks, backlink_items) = backlinks(inputs, shared, id);
+    fields.extend([
+        ("references", references(inputs, shared, id)),
+        ("backlinks", backlinks),
+        ("backlink_items", backlink_items),
+        ("backlink_entities", backlink_entities(inputs, shared, id)),
+    ]);
+    Record::value(fields)
+}
+
+/// `{url: summary}` of the entities whose pages (or pages under them) reference `id`.
+fn backlink_entities(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
+    let mut entities: BTreeMap<&str, Value> = BTreeMap::new();
+    for &i in &inputs.graph.incoming[id] {
+        let source = inputs.graph.references[i].source;
+        if let Some(e) = inputs.site.page(source).entity {
+            if let Some(url) = shared.urls[e].as_str() {
+                entities
+                    .entry(url)
+                    .or_insert_with(|| shared.summaries[e].clone());
             }
         }
     }
-    fields.push(("references", references(inputs, shared, id)));
-    fields.push(("backlinks", backlinks(inputs, shared, id)));
-    Value::from_iter(fields)
-}
-
-/// Summary field names are a fixed set; map them back to static strings.
-fn field_name(k: &str) -> &'static str {
-    const NAMES: &[&str] = &[
-        "kind",
-        "title",
-        "date",
-        "updated",
-        "permalink",
-        "url",
-        "path",
-        "slug",
-        "weight",
-        "extra",
-        "collection",
-        "description",
-        "summary",
-        "backlink_count",
-        "entity",
-        "parent",
-    ];
-    NAMES.iter().find(|n| **n == k).copied().unwrap_or("other")
+    Value::from_iter(entities)
 }
 
 fn reference_item(shared: &Shared, r: &Reference, outgoing: bool) -> Value {
     let other = if outgoing { r.target } else { r.source };
-    Value::from_iter([
+    let attrs = if r.attrs.is_empty() {
+        shared.empty_map.clone()
+    } else {
+        Value::from_serialize(&r.attrs)
+    };
+    Record::value(vec![
         (
             if outgoing { "target" } else { "source" },
             shared.summaries[other].clone(),
         ),
         ("key", Value::from(r.key.as_str())),
-        ("attrs", Value::from_serialize(&r.attrs)),
+        ("attrs", attrs),
         ("relation", Value::from(r.relation())),
         ("line", Value::from(r.line)),
         ("anchor", opt(&r.anchor)),
@@ -236,15 +328,15 @@ fn reference_item(shared: &Shared, r: &Reference, outgoing: bool) -> Value {
 
 /// Outgoing references grouped by collection key (`body` last), as `{collection, title, items}`.
 fn references(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
-    let mut groups: BTreeMap<(bool, String), Vec<Value>> = BTreeMap::new();
+    let mut groups: BTreeMap<(bool, &str), Vec<Value>> = BTreeMap::new();
     for &i in &inputs.graph.outgoing[id] {
         let r = &inputs.graph.references[i];
         let key = inputs
             .site
             .page(r.target)
             .collection
-            .clone()
-            .unwrap_or_else(|| r.key.clone());
+            .as_deref()
+            .unwrap_or(&r.key);
         groups
             .entry((r.key == "body", key))
             .or_default()
@@ -253,8 +345,8 @@ fn references(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
     let values: Vec<Value> = groups
         .into_iter()
         .map(|((_, collection), items)| {
-            let title = section_title(inputs.site, &collection);
-            Value::from_iter([
+            let title = section_title(inputs.site, collection);
+            Record::value(vec![
                 ("collection", Value::from(collection)),
                 ("title", Value::from(title)),
                 ("items", Value::from(items)),
@@ -271,40 +363,42 @@ fn section_title(site: &Site, name: &str) -> String {
         .unwrap_or_else(|| name.to_string())
 }
 
-/// Incoming references grouped by the source's top-level section, ordered like the sections.
-fn backlinks(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
+/// Incoming references grouped by the source's top-level section, ordered like the sections,
+/// as `{name, title, items}`; and the same items in one flat list (in the same order).
+fn backlinks(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> (Value, Value) {
     let site = inputs.site;
-    let mut groups: BTreeMap<(i64, String, String), Vec<Value>> = BTreeMap::new();
+    let mut groups: BTreeMap<(i64, &str, &str), Vec<Value>> = BTreeMap::new();
     for &i in &inputs.graph.incoming[id] {
         let r = &inputs.graph.references[i];
-        let (weight, name, title) = match site.top_section(r.source) {
+        let key = match site.top_section(r.source) {
             Some(top) => {
                 let p = site.page(top);
-                let name = p.url_path.trim_end_matches('/').to_string();
                 (
                     p.front_matter.weight.unwrap_or(i64::MAX),
-                    name,
-                    p.title().to_string(),
+                    p.title(),
+                    p.url_path.trim_end_matches('/'),
                 )
             }
-            None => (i64::MIN, String::new(), site.config.title.clone()),
+            None => (i64::MIN, site.config.title.as_str(), ""),
         };
         groups
-            .entry((weight, title, name))
+            .entry(key)
             .or_default()
             .push(reference_item(shared, r, false));
     }
+    let mut flat = Vec::with_capacity(inputs.graph.incoming[id].len());
     let values: Vec<Value> = groups
         .into_iter()
         .map(|((_, title, name), items)| {
-            Value::from_iter([
+            flat.extend(items.iter().cloned());
+            Record::value(vec![
                 ("name", Value::from(name)),
                 ("title", Value::from(title)),
                 ("items", Value::from(items)),
             ])
         })
         .collect();
-    Value::from(values)
+    (Value::from(values), Value::from(flat))
 }
 
 /// The full context value of the page being rendered.
@@ -320,10 +414,19 @@ fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
                 .collect::<Vec<_>>(),
         )
     };
-    let mut fields = summary_fields(inputs, id);
+    let summary = shared.summaries[id]
+        .downcast_object_ref::<Record>()
+        .expect("summaries are records");
+    let (backlinks, backlink_items) = backlinks(inputs, shared, id);
+    let mut fields: Vec<(&'static str, Value)> = Vec::with_capacity(30);
+    fields.extend(
+        summary
+            .fields
+            .iter()
+            .filter(|(k, _)| !matches!(*k, "entity" | "parent"))
+            .cloned(),
+    );
     fields.extend([
-        ("description", opt(&fm.description)),
-        ("summary", Value::from_safe_string(rendered.summary.clone())),
         ("content", Value::from_safe_string(rendered.html.clone())),
         ("toc", Value::from_serialize(&rendered.toc)),
         ("word_count", Value::from(rendered.word_count)),
@@ -347,13 +450,11 @@ fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
         ("pages", list(&page.pages)),
         ("subsections", list(&page.subsections)),
         ("references", references(inputs, shared, id)),
-        ("backlinks", backlinks(inputs, shared, id)),
-        (
-            "backlink_count",
-            Value::from(inputs.graph.incoming[id].len()),
-        ),
+        ("backlinks", backlinks),
+        ("backlink_items", backlink_items),
+        ("backlink_entities", backlink_entities(inputs, shared, id)),
     ]);
-    Value::from_iter(fields)
+    Record::value(fields)
 }
 
 /// The template a page is rendered with: its own, else its collection's, else by kind.
@@ -378,12 +479,18 @@ pub fn template_name(site: &Site, id: PageId) -> String {
     .to_string()
 }
 
-fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<Output, Error> {
+/// Renders one page (`weft serve` re-renders only the pages an edit affects).
+pub fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<Output, Error> {
     let site = inputs.site;
     let name = template_name(site, id);
     let page = site.page(id);
     let template = inputs.env.get_template(&name).map_err(|e| {
-        let loc = crate::error::Location::new(&page.file(), &page.text, 0..0);
+        // Point at the `template = "..."` value when the page names it.
+        let front = &page.text[..page.body_offset];
+        let span = front
+            .find(&format!("\"{name}\""))
+            .map_or(0..0, |i| i..i + name.len() + 2);
+        let loc = crate::error::Location::new(&page.file(), &page.text, span);
         Error::new(
             crate::error::ErrorKind::Template,
             format!("template {name} not found"),
@@ -400,54 +507,48 @@ fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<Outpu
             collections => shared.collections.clone(),
         })
         .map_err(|e| template_error(&e, inputs.sources))?;
+    let mut bytes = html.into_bytes();
+    bytes.shrink_to_fit(); // outputs are held until the write; growth slack would double them
     Ok(Output {
         path: format!("{}index.html", page.url_path),
-        bytes: html.into_bytes(),
+        bytes,
     })
 }
 
-fn not_found_page(inputs: &Inputs<'_>, shared: &Shared) -> Result<Option<Output>, Error> {
-    let Ok(template) = inputs.env.get_template("404.html") else {
+/// A page rendered with `site` and `collections` only (404, search), when the theme has it.
+fn standalone_page(
+    inputs: &Inputs<'_>,
+    shared: &Shared,
+    name: &str,
+    path: &str,
+) -> Result<Option<Output>, Error> {
+    let Ok(template) = inputs.env.get_template(name) else {
         return Ok(None);
     };
     let html = template
         .render(context! { site => shared.site.clone(), collections => shared.collections.clone() })
         .map_err(|e| template_error(&e, inputs.sources))?;
     Ok(Some(Output {
-        path: "404.html".to_string(),
+        path: path.to_string(),
         bytes: html.into_bytes(),
     }))
 }
 
-/// sitemap.xml, robots.txt, atom.xml and redirect pages for aliases.
+/// robots.txt and redirect pages for aliases (feeds and the sitemap: `crate::feeds`).
 fn extras(site: &Site) -> Vec<Output> {
-    let mut out = vec![
-        Output {
-            path: "sitemap.xml".into(),
-            bytes: sitemap(site).into_bytes(),
-        },
-        Output {
-            path: "robots.txt".into(),
-            bytes: format!(
-                "User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n",
-                site.config.base_url
-            )
-            .into_bytes(),
-        },
-        Output {
-            path: "atom.xml".into(),
-            bytes: atom(site).into_bytes(),
-        },
-    ];
+    let mut out = vec![Output {
+        path: "robots.txt".into(),
+        bytes: format!(
+            "User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n",
+            site.config.base_url
+        )
+        .into_bytes(),
+    }];
     for page in &site.pages {
         for alias in &page.front_matter.aliases {
-            let path = alias.trim_matches('/');
-            let path = if path.ends_with(".html") {
-                path.to_string()
-            } else if path.is_empty() {
-                "index.html".to_string()
-            } else {
-                format!("{path}/index.html")
+            // An alias leaving the output folder is a model error; never written.
+            let Some(path) = crate::model::alias_output(alias) else {
+                continue;
             };
             out.push(Output {
                 path,
@@ -458,94 +559,44 @@ fn extras(site: &Site) -> Vec<Output> {
     out
 }
 
+/// `text` with `& < > " '` escaped, for HTML and XML text and attribute values.
 pub fn escape_xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    let mut out = String::with_capacity(text.len() + 16);
+    write_escaped(&mut out, text).expect("writing to a String cannot fail");
     out
 }
 
-fn sitemap(site: &Site) -> String {
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for page in &site.pages {
-        xml.push_str("  <url><loc>");
-        xml.push_str(&escape_xml(&permalink(site, page.id)));
-        xml.push_str("</loc>");
-        let fm = &page.front_matter;
-        if let Some(date) = fm.updated.as_ref().or(fm.date.as_ref()) {
-            xml.push_str(&format!("<lastmod>{}</lastmod>", &date[..10]));
+/// Writes `text` to `out` escaped as [`escape_xml`] does, in runs between the escaped bytes.
+pub fn write_escaped(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
+    const fn special() -> [bool; 256] {
+        let mut table = [false; 256];
+        table[b'&' as usize] = true;
+        table[b'<' as usize] = true;
+        table[b'>' as usize] = true;
+        table[b'"' as usize] = true;
+        table[b'\'' as usize] = true;
+        table
+    }
+    static SPECIAL: [bool; 256] = special();
+    let bytes = text.as_bytes();
+    let mut done = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !SPECIAL[b as usize] {
+            continue;
         }
-        xml.push_str("</url>\n");
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        };
+        // The escaped bytes are ASCII, so both slices end on character boundaries.
+        out.write_str(&text[done..i])?;
+        out.write_str(entity)?;
+        done = i + 1;
     }
-    xml.push_str("</urlset>\n");
-    xml
-}
-
-fn atom(site: &Site) -> String {
-    let mut dated: Vec<&crate::model::Page> = site
-        .pages
-        .iter()
-        .filter(|p| p.front_matter.date.is_some())
-        .collect();
-    dated.sort_by(|a, b| {
-        b.front_matter
-            .date
-            .cmp(&a.front_matter.date)
-            .then(a.path.cmp(&b.path))
-    });
-    let updated = dated
-        .first()
-        .and_then(|p| {
-            p.front_matter
-                .updated
-                .clone()
-                .or(p.front_matter.date.clone())
-        })
-        .unwrap_or_else(|| "1970-01-01".to_string());
-    let config = &site.config;
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n  <title>{}</title>\n  <link rel=\"self\" href=\"{}atom.xml\"/>\n  <link href=\"{}\"/>\n  <id>{}</id>\n  <updated>{}</updated>\n",
-        escape_xml(&config.language),
-        escape_xml(&config.title),
-        escape_xml(&config.base_url),
-        escape_xml(&config.base_url),
-        escape_xml(&config.base_url),
-        rfc3339(&updated),
-    );
-    for page in dated.iter().take(50) {
-        let fm = &page.front_matter;
-        let link = escape_xml(&permalink(site, page.id));
-        xml.push_str(&format!(
-            "  <entry>\n    <title>{}</title>\n    <link href=\"{link}\"/>\n    <id>{link}</id>\n    <updated>{}</updated>\n",
-            escape_xml(&fm.title),
-            rfc3339(fm.updated.as_ref().or(fm.date.as_ref()).unwrap()),
-        ));
-        if let Some(d) = &fm.description {
-            xml.push_str(&format!("    <summary>{}</summary>\n", escape_xml(d)));
-        }
-        xml.push_str("  </entry>\n");
-    }
-    xml.push_str("</feed>\n");
-    xml
-}
-
-/// `1999-03-01` -> `1999-03-01T00:00:00Z`; date-times are kept.
-fn rfc3339(date: &str) -> String {
-    if date.len() == 10 {
-        format!("{date}T00:00:00Z")
-    } else {
-        date.replace(' ', "T")
-    }
+    out.write_str(&text[done..])
 }
 
 fn redirect(url: &str) -> String {
@@ -560,12 +611,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_become_rfc3339() {
-        assert_eq!(rfc3339("1999-03-01"), "1999-03-01T00:00:00Z");
+    fn records_read_iterate_and_serialize_like_maps() {
+        let pairs = [
+            ("url", Value::from("/a/")),
+            ("title", Value::from("A & B")),
+            ("extra", Value::from_iter([("short", "AB")])),
+        ];
+        let record = Record::value(pairs.to_vec());
+        let map = Value::from_iter(pairs);
+        let mut env = Environment::new();
+        env.add_template(
+            "t.html",
+            "{{ r.title }}|{{ r['url'] }}|{{ r.extra.short }}|{{ r.missing is undefined }}|\
+             {% for k in r %}{{ k }},{% endfor %}|{{ r|length }}|{{ r|tojson }}|{{ r == m }}",
+        )
+        .unwrap();
+        let t = env.get_template("t.html").unwrap();
+        let with_record = t.render(context! { r => record.clone(), m => map.clone() });
+        let with_map = t.render(context! { r => map, m => record });
+        assert_eq!(with_record.unwrap(), with_map.unwrap());
     }
 
     #[test]
     fn xml_is_escaped() {
         assert_eq!(escape_xml("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(escape_xml("Côte d'Ivoire > é"), "Côte d&#39;Ivoire &gt; é");
     }
 }

@@ -49,9 +49,11 @@ fn escape_without_slashes(
     value: &Value,
 ) -> Result<(), minijinja::Error> {
     match (state.auto_escape(), value.as_str()) {
-        (minijinja::AutoEscape::Html, Some(text)) if !value.is_safe() => out
-            .write_str(&crate::render::escape_xml(text))
-            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
+        (minijinja::AutoEscape::Html, Some(text)) if !value.is_safe() => {
+            crate::render::write_escaped(out, text).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+            })
+        }
         _ => minijinja::escape_formatter(out, state, value),
     }
 }

@@ -1,8 +1,9 @@
 /* The search page of the default theme. Loads the index that `weft build` writes as
    search_index.js (window.weftSearchIndex) into elasticlunr.js, searches as you type (and for
    ?q= in the page's address), and lists each result's title, section and a snippet of its text
-   with the query's words marked. Result links are made relative to the site root, found as the
-   folder above this page (search/), so they work under any base path and from disk. */
+   with the query's words marked. Each document stores its URL path relative to the site root,
+   found as the folder above this page (search/), so links work under any base path and from
+   disk (where a folder's index.html is named). */
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
@@ -42,7 +43,8 @@
     return -1;
   }
 
-  /* The window of SNIPPET_WORDS words holding the most distinct query words (earliest wins). */
+  /* The window of SNIPPET_WORDS words holding the most distinct query words, then the most
+     matches (earliest wins). */
   function snippet(text, stems) {
     var words = text.split(/\s+/);
     var hits = words.map(function (w) { return matchOf(w, stems); });
@@ -54,10 +56,9 @@
       var seen = {};
       var score = 0;
       for (var k = start; k < Math.min(words.length, start + SNIPPET_WORDS); k++) {
-        if (hits[k] >= 0 && !seen[hits[k]]) {
-          seen[hits[k]] = true;
-          score++;
-        }
+        if (hits[k] < 0) continue;
+        score += seen[hits[k]] ? 1 : 1000;
+        seen[hits[k]] = true;
       }
       if (score > bestScore) {
         bestScore = score;
@@ -88,7 +89,7 @@
     li.className = "search-result";
     var h = document.createElement("h2");
     var a = document.createElement("a");
-    a.href = resultUrl(hit.ref);
+    a.href = resultUrl(doc.url || "./");
     a.textContent = doc.title || hit.ref;
     h.appendChild(a);
     li.appendChild(h);

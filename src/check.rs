@@ -1,0 +1,798 @@
+//! `weft check`: builds the site in memory and reads the built HTML the way a visitor's browser
+//! would, reporting what the build itself cannot see: links and anchors that no output file
+//! answers (template links, raw Markdown URLs), pages no other page links to, and images without
+//! alt text; with `--external`, links to other sites (HEAD, then GET; a timeout; a bounded number
+//! of requests at once; results kept for a day in `.weft-cache/external-links.json`).
+//!
+//! Build errors are findings too, so one run reports everything. Exit codes follow DESIGN.md:
+//! 0 clean (warnings allowed), 1 content errors (or any warning under `--strict`), 2 usage or I/O
+//! errors. This module never writes the output folder; its only write is the link cache.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use annotate_snippets::{Level, Renderer, Snippet};
+use html5gum::{Token, Tokenizer};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind, Location};
+use crate::model::{PageId, Site};
+use crate::{Build, Options};
+
+mod external;
+pub use external::{check_external, Cache, Outcome, CACHE_TTL};
+
+/// The folder, under the site root, where `weft check --external` keeps its cache.
+pub const CACHE_DIR: &str = ".weft-cache";
+pub const CACHE_FILE: &str = "external-links.json";
+
+/// `weft check` flags.
+#[derive(clap::Args, Clone, Debug)]
+pub struct CheckArgs {
+    /// Include draft pages.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Also check links to other sites (network access; results cached for a day).
+    #[arg(long)]
+    pub external: bool,
+    /// Fail (exit 1) on warnings too: orphan pages, images without alt, unreachable sites.
+    #[arg(long)]
+    pub strict: bool,
+    /// `text` (diagnostics on stderr) or `json` (findings on stdout, for CI annotations).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Seconds to wait for one external site.
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+    /// External requests in flight at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+}
+
+impl Default for CheckArgs {
+    fn default() -> CheckArgs {
+        CheckArgs {
+            drafts: false,
+            external: false,
+            strict: false,
+            format: Format::Text,
+            timeout: 10,
+            concurrency: 8,
+        }
+    }
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem found: a build error, or one of the checker's own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Stable name for tools: a build error's kind (`unknown-reference`) or one of `broken-link`,
+    /// `broken-anchor`, `orphan-page`, `missing-alt`, `broken-external-link`,
+    /// `unreachable-external-link`.
+    pub kind: &'static str,
+    /// Message, location, label and help, as for any diagnostic.
+    pub detail: Error,
+}
+
+/// Everything one check found.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub pages: usize,
+    /// Internal links followed (distinct per page).
+    pub links: usize,
+    /// Distinct external URLs checked (0 without `--external`).
+    pub external: usize,
+    /// Whether the build itself failed (then only its errors are reported).
+    pub build_failed: bool,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// 2 for I/O and usage errors, 1 for content errors (or warnings under `strict`), else 0.
+    pub fn exit_code(&self, strict: bool) -> u8 {
+        let io = |f: &Finding| f.severity == Severity::Error && f.detail.kind == ErrorKind::Io;
+        if self.findings.iter().any(io) {
+            2
+        } else if self.errors() > 0 || (strict && self.warnings() > 0) {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Diagnostics as the compiler prints them, then one summary line.
+    pub fn render_text(&self, color: bool) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            out.push_str(&render_finding(f, color));
+            out.push_str("\n\n");
+        }
+        out.push_str(&self.summary());
+        out
+    }
+
+    pub fn summary(&self) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        if self.build_failed {
+            return format!(
+                "check failed: the build has {}",
+                plural(self.errors(), "error")
+            );
+        }
+        let external = if self.external > 0 {
+            format!(", {}", plural(self.external, "external link"))
+        } else {
+            String::new()
+        };
+        format!(
+            "checked {}, {}{external}: {}, {}",
+            plural(self.pages, "page"),
+            plural(self.links, "link"),
+            plural(self.errors(), "error"),
+            plural(self.warnings(), "warning"),
+        )
+    }
+
+    /// The findings as one JSON document (see docs/operators.md).
+    pub fn to_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            ok: bool,
+            pages: usize,
+            links: usize,
+            external: usize,
+            errors: usize,
+            warnings: usize,
+            findings: Vec<JsonFinding<'a>>,
+        }
+        #[derive(Serialize)]
+        struct JsonFinding<'a> {
+            severity: Severity,
+            kind: &'a str,
+            message: &'a str,
+            file: Option<&'a str>,
+            line: Option<usize>,
+            column: Option<usize>,
+            label: Option<&'a str>,
+            help: Option<&'a str>,
+        }
+        let findings = self
+            .findings
+            .iter()
+            .map(|f| {
+                let loc = f.detail.location.as_ref();
+                let line = loc.map(|l| l.line).filter(|&l| l > 0);
+                JsonFinding {
+                    severity: f.severity,
+                    kind: f.kind,
+                    message: &f.detail.message,
+                    file: loc.map(|l| l.file.as_str()),
+                    line,
+                    column: line.and(loc.map(|l| l.column)),
+                    label: f.detail.label.as_deref(),
+                    help: f.detail.help.as_deref(),
+                }
+            })
+            .collect();
+        let json = Json {
+            ok: self.errors() == 0,
+            pages: self.pages,
+            links: self.links,
+            external: self.external,
+            errors: self.errors(),
+            warnings: self.warnings(),
+            findings,
+        };
+        serde_json::to_string_pretty(&json).expect("findings serialize")
+    }
+}
+
+/// Runs `weft check` for the command line: prints the report, returns the exit code.
+pub fn run(root: &Path, args: &CheckArgs, color: bool) -> u8 {
+    let report = check(root, args);
+    match args.format {
+        Format::Text => eprintln!("{}", report.render_text(color)),
+        Format::Json => println!("{}", report.to_json()),
+    }
+    report.exit_code(args.strict)
+}
+
+/// Builds the site at `root` in memory and checks it.
+pub fn check(root: &Path, args: &CheckArgs) -> Report {
+    let options = Options {
+        drafts: args.drafts,
+        ..Options::default()
+    };
+    let built = match crate::build(root, &options) {
+        Ok(b) => b,
+        Err(errors) => {
+            return Report {
+                findings: errors.iter().map(build_finding).collect(),
+                build_failed: true,
+                ..Report::default()
+            }
+        }
+    };
+    let (mut report, external) = check_build(&built);
+    if args.external {
+        let cache_path = root.join(CACHE_DIR).join(CACHE_FILE);
+        let mut cache = Cache::read(&cache_path);
+        let results = check_external(&external, &mut cache, args);
+        report.external = external.len();
+        report.findings.extend(results);
+        if let Err(e) = cache.write(&cache_path) {
+            report.findings.push(Finding {
+                severity: Severity::Warning,
+                kind: "cache",
+                detail: Error::new(
+                    ErrorKind::Io,
+                    format!("cannot write {}: {e}", cache_path.display()),
+                ),
+            });
+        }
+    }
+    report.findings.sort_by_key(sort_key);
+    report
+}
+
+fn build_finding(e: &Error) -> Finding {
+    Finding {
+        severity: Severity::Error,
+        kind: e.kind.as_str(),
+        detail: e.clone(),
+    }
+}
+
+fn sort_key(f: &Finding) -> (Severity, String, usize, usize, String) {
+    let (file, line, col) = f
+        .detail
+        .location
+        .as_ref()
+        .map_or((String::new(), 0, 0), |l| {
+            (l.file.clone(), l.line, l.column)
+        });
+    (f.severity, file, line, col, f.detail.message.clone())
+}
+
+/// A link or image as found in one output file.
+#[derive(Clone, Debug)]
+struct Reference {
+    tag: String,
+    url: String,
+    /// `<img>` only: the alt attribute, `None` when missing.
+    alt: Option<Option<String>>,
+}
+
+/// What one output HTML file holds: ids and the URLs it points to.
+#[derive(Debug, Default)]
+struct Scan {
+    ids: HashSet<String>,
+    refs: Vec<Reference>,
+}
+
+/// Where an external URL was first seen, to report it there.
+pub struct ExternalLink {
+    pub url: String,
+    pub location: Location,
+}
+
+/// Checks a built site's HTML; returns the findings and the external links to check.
+pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
+    let site = &built.site;
+    let scans: BTreeMap<&str, Scan> = built
+        .outputs
+        .par_iter()
+        .filter(|o| o.path.ends_with(".html"))
+        .map(|o| (o.path.as_str(), scan(&String::from_utf8_lossy(&o.bytes))))
+        .collect();
+    let files: HashSet<&str> = built
+        .outputs
+        .iter()
+        .map(|o| o.path.as_str())
+        .chain(built.assets.keys().map(String::as_str))
+        .collect();
+    let pages_by_output: HashMap<String, PageId> = site
+        .pages
+        .iter()
+        .map(|p| (format!("{}index.html", p.url_path), p.id))
+        .collect();
+    let resolver = Resolver {
+        base_url: &site.config.base_url,
+        base_path: site.config.base_path(),
+        files: &files,
+    };
+    let mut findings = Vec::new();
+    let mut template_links: BTreeMap<String, (Finding, usize)> = BTreeMap::new();
+    let mut linked: HashSet<PageId> = HashSet::new();
+    let mut external: BTreeMap<String, Location> = BTreeMap::new();
+    let mut links = 0;
+    for (output, scan) in &scans {
+        let page = pages_by_output.get(*output).map(|&id| site.page(id));
+        let mut seen = HashSet::new();
+        for r in &scan.refs {
+            if let Some(alt) = &r.alt {
+                if let Some(f) = missing_alt(site, page.map(|p| p.id), output, &r.url, alt) {
+                    findings.push(f);
+                }
+            }
+            if !seen.insert(r.url.as_str()) {
+                continue;
+            }
+            // Locating a URL in the sources is slow: only for what gets reported.
+            let locate_it = || locate(site, page.map(|p| p.id), output, &r.url);
+            match resolver.resolve(output, &r.url) {
+                Target::Ignored => {}
+                Target::External(url) => {
+                    if let std::collections::btree_map::Entry::Vacant(e) = external.entry(url) {
+                        e.insert(locate_it().0);
+                    }
+                }
+                Target::Internal { path, anchor } => {
+                    links += 1;
+                    if let Some(&target) = pages_by_output.get(&path) {
+                        if page.is_none_or(|p| p.id != target) && r.tag == "a" {
+                            linked.insert(target);
+                        }
+                    }
+                    let problem = if !files.contains(path.as_str()) {
+                        Some((
+                            "broken-link",
+                            format!("broken link {}", r.url),
+                            "no file of the built site has this path",
+                        ))
+                    } else {
+                        anchor
+                            .filter(|a| {
+                                scans.get(path.as_str()).is_some_and(|s| !s.ids.contains(a))
+                            })
+                            .map(|a| {
+                                (
+                                    "broken-anchor",
+                                    format!("broken anchor #{a} in link {}", r.url),
+                                    "the target page has no element with this id",
+                                )
+                            })
+                    };
+                    let Some((kind, message, label)) = problem else {
+                        continue;
+                    };
+                    let (place, from_source) = locate_it();
+                    let finding = Finding {
+                        severity: Severity::Error,
+                        kind,
+                        detail: Error::new(ErrorKind::BrokenLink, message)
+                            .at(place)
+                            .label(label),
+                    };
+                    if from_source {
+                        findings.push(finding);
+                    } else {
+                        // A template link: one finding, however many pages carry it.
+                        template_links
+                            .entry(format!("{kind} {}", r.url))
+                            .or_insert((finding, 0))
+                            .1 += 1;
+                    }
+                }
+            }
+        }
+    }
+    for (_, (mut finding, n)) in template_links {
+        finding.detail = finding.detail.help(format!(
+            "the link is made by a template (found on {n} page{}); fix it in the theme or the site's templates/",
+            if n == 1 { "" } else { "s" }
+        ));
+        findings.push(finding);
+    }
+    findings.sort_by_key(sort_key);
+    findings.dedup();
+    for page in &site.pages {
+        if page.id != site.home && !linked.contains(&page.id) {
+            findings.push(orphan(site, page.id));
+        }
+    }
+    let report = Report {
+        findings,
+        pages: site.pages.len(),
+        links,
+        ..Report::default()
+    };
+    let external = external
+        .into_iter()
+        .map(|(url, location)| ExternalLink { url, location })
+        .collect();
+    (report, external)
+}
+
+fn orphan(site: &Site, id: PageId) -> Finding {
+    let page = site.page(id);
+    Finding {
+        severity: Severity::Warning,
+        kind: "orphan-page",
+        detail: Error::new(
+            ErrorKind::BrokenLink,
+            format!("no page links to {}", page.file()),
+        )
+        .at(Location::file_only(&page.file()))
+        .help("link to it from another page or its section, or mark it `draft = true`"),
+    }
+}
+
+fn missing_alt(
+    site: &Site,
+    page: Option<PageId>,
+    output: &str,
+    src: &str,
+    alt: &Option<String>,
+) -> Option<Finding> {
+    if alt.as_ref().is_some_and(|text| !text.trim().is_empty()) {
+        return None;
+    }
+    let (place, from_source) = locate(site, page, output, src);
+    // An empty alt marks a decorative image in a template; in Markdown it is a forgotten one.
+    let missing = alt.is_none() || from_source;
+    missing.then(|| Finding {
+        severity: Severity::Warning,
+        kind: "missing-alt",
+        detail: Error::new(
+            ErrorKind::InvalidValue,
+            format!("image without alt text: {src}"),
+        )
+        .at(place)
+        .label("describe the image for readers who cannot see it")
+        .help("in Markdown, put the description in the brackets: ![A map of Kenya](kenya.png)"),
+    })
+}
+
+/// Where a URL appears: in a page's source file when it is written there (`true`) — the page
+/// itself, else the first page (by path) whose body has it, as when a section shows a child's
+/// summary — else the page's file alone, or the output file for pages that are not content.
+fn locate(site: &Site, page: Option<PageId>, output: &str, url: &str) -> (Location, bool) {
+    let in_body = |id: PageId| {
+        let page = site.page(id);
+        let at = page.body().find(url).filter(|_| !url.is_empty())?;
+        let start = page.body_offset + at;
+        Some(Location::new(
+            &page.file(),
+            &page.text,
+            start..start + url.len(),
+        ))
+    };
+    if let Some(place) = page.and_then(in_body) {
+        return (place, true);
+    }
+    if let Some(place) = (0..site.pages.len()).find_map(in_body) {
+        return (place, true);
+    }
+    match page {
+        Some(id) => (Location::file_only(&site.page(id).file()), false),
+        None => (Location::file_only(output), false),
+    }
+}
+
+/// Every id, every `<a name>`, and every URL in `href`/`src` of one HTML file.
+fn scan(html: &str) -> Scan {
+    let mut out = Scan::default();
+    let mut emitter = html5gum::DefaultEmitter::default();
+    emitter.naively_switch_states(true);
+    for token in Tokenizer::new_with_emitter(html, emitter).flatten() {
+        let Token::StartTag(tag) = token else {
+            continue;
+        };
+        let name = String::from_utf8_lossy(&tag.name).into_owned();
+        let attr = |key: &str| {
+            tag.attributes
+                .get(key.as_bytes())
+                .map(|v| String::from_utf8_lossy(&v.value).into_owned())
+        };
+        if let Some(id) = attr("id") {
+            out.ids.insert(id);
+        }
+        if name == "a" {
+            if let Some(n) = attr("name") {
+                out.ids.insert(n);
+            }
+        }
+        let url_attr = match name.as_str() {
+            "a" | "link" | "area" => "href",
+            "img" | "script" | "iframe" | "source" | "audio" | "video" | "embed" => "src",
+            _ => continue,
+        };
+        if let Some(url) = attr(url_attr) {
+            let alt = (name == "img").then(|| attr("alt"));
+            out.refs.push(Reference {
+                tag: name,
+                url: url.trim().to_string(),
+                alt,
+            });
+        }
+    }
+    out
+}
+
+enum Target {
+    /// Not checked: `mailto:`, `javascript:`, data URLs, and the like.
+    Ignored,
+    External(String),
+    /// A file of the built site (`countries/kenya/index.html`) and the anchor, if any.
+    Internal {
+        path: String,
+        anchor: Option<String>,
+    },
+}
+
+/// Turns a URL found in an output file into a file of the built site, as a static host would.
+struct Resolver<'a> {
+    base_url: &'a str,
+    base_path: String,
+    files: &'a HashSet<&'a str>,
+}
+
+impl Resolver<'_> {
+    fn resolve(&self, from: &str, url: &str) -> Target {
+        let lower = url.to_ascii_lowercase();
+        if url.is_empty()
+            || ["mailto:", "tel:", "javascript:", "data:"]
+                .iter()
+                .any(|p| lower.starts_with(p))
+        {
+            return Target::Ignored;
+        }
+        let (rest, anchor) = match url.split_once('#') {
+            Some((r, a)) => (r, Some(percent_decode(a)).filter(|a| !a.is_empty())),
+            None => (url, None),
+        };
+        let rest = rest.split('?').next().unwrap_or_default();
+        let path = if let Some(inside) = rest.strip_prefix(self.base_url) {
+            inside.to_string()
+        } else if lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("//")
+        {
+            return Target::External(url.to_string());
+        } else if lower.contains(':')
+            && !lower.starts_with('/')
+            && lower.find(':') < lower.find('/')
+        {
+            return Target::Ignored; // another scheme
+        } else if let Some(absolute) = rest.strip_prefix('/') {
+            match ("/".to_string() + absolute).strip_prefix(&self.base_path) {
+                Some(inside) => inside.to_string(),
+                None => format!("../{absolute}"), // outside the site: never a file of it
+            }
+        } else if rest.is_empty() {
+            from.to_string()
+        } else {
+            join(from, rest)
+        };
+        let mut path = percent_decode(&path);
+        if path.is_empty() || path.ends_with('/') {
+            path.push_str("index.html");
+        } else if !self.files.contains(path.as_str())
+            && self.files.contains(format!("{path}/index.html").as_str())
+        {
+            path.push_str("/index.html");
+        }
+        Target::Internal { path, anchor }
+    }
+}
+
+/// `countries/kenya/index.html` + `../benin/` -> `countries/benin/`.
+fn join(from: &str, relative: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for segment in relative.split('/') {
+        match segment {
+            "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |j: usize| bytes.get(j).and_then(|&b| (b as char).to_digit(16));
+        if let (b'%', Some(hi), Some(lo)) = (bytes[i], hex(i + 1), hex(i + 2)) {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A finding as the compiler prints a diagnostic (`warning:` for warnings); a location without
+/// a line is named in the `-->` line alone, its label becoming a note.
+fn render_finding(f: &Finding, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let level = match f.severity {
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+    };
+    let e = &f.detail;
+    let mut message = level.title(&e.message);
+    let places = [
+        (&e.location, e.label.as_deref()),
+        (&e.also, Some("also defined here")),
+    ];
+    let mut bare = Vec::new();
+    let mut notes = Vec::new();
+    for (loc, label) in places {
+        match loc {
+            Some(loc) if loc.line > 0 => message = message.snippet(snippet(level, loc, label)),
+            Some(loc) => {
+                bare.push(format!("--> {}", loc.file));
+                notes.extend(label);
+            }
+            None => {}
+        }
+    }
+    for note in notes {
+        message = message.footer(Level::Note.title(note));
+    }
+    if let Some(help) = &e.help {
+        message = message.footer(Level::Help.title(help));
+    }
+    let rendered = renderer.render(message).to_string();
+    match bare.is_empty() {
+        true => rendered,
+        false => match rendered.split_once('\n') {
+            Some((title, rest)) => format!("{title}\n{}\n{rest}", bare.join("\n")),
+            None => format!("{rendered}\n{}", bare.join("\n")),
+        },
+    }
+}
+
+fn snippet<'a>(level: Level, loc: &'a Location, label: Option<&'a str>) -> Snippet<'a> {
+    // An empty span still deserves a visible caret.
+    let span = if loc.line_span.is_empty() {
+        let start = loc.line_span.start;
+        let width = loc.line_text[start..]
+            .chars()
+            .next()
+            .map_or(1, char::len_utf8);
+        start..(start + width).min(loc.line_text.len().max(1))
+    } else {
+        loc.line_span.clone()
+    };
+    Snippet::source(&loc.line_text)
+        .line_start(loc.line)
+        .origin(&loc.file)
+        .fold(false)
+        .annotation(level.span(span).label(label.unwrap_or("")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver<'a>(files: &'a HashSet<&'a str>) -> Resolver<'a> {
+        Resolver {
+            base_url: "https://example.org/sub/",
+            base_path: "/sub/".into(),
+            files,
+        }
+    }
+
+    fn internal(t: Target) -> (String, Option<String>) {
+        match t {
+            Target::Internal { path, anchor } => (path, anchor),
+            _ => panic!("not internal"),
+        }
+    }
+
+    #[test]
+    fn urls_resolve_to_files_as_a_static_host_would() {
+        let files: HashSet<&str> = ["a/index.html", "a/b/index.html", "css/x.css"].into();
+        let r = resolver(&files);
+        let from = "a/b/index.html";
+        assert_eq!(
+            internal(r.resolve(from, "/sub/a/")),
+            ("a/index.html".into(), None)
+        );
+        assert_eq!(internal(r.resolve(from, "../")).0, "a/index.html");
+        assert_eq!(internal(r.resolve(from, "/sub/a/b")).0, "a/b/index.html");
+        assert_eq!(
+            internal(r.resolve(from, "https://example.org/sub/css/x.css?v=1")).0,
+            "css/x.css"
+        );
+        assert_eq!(
+            internal(r.resolve(from, "#top")),
+            ("a/b/index.html".into(), Some("top".into()))
+        );
+        assert_eq!(
+            internal(r.resolve(from, "/elsewhere/")).0,
+            "../elsewhere/index.html"
+        );
+        assert!(matches!(
+            r.resolve(from, "https://ilo.org/"),
+            Target::External(_)
+        ));
+        assert!(matches!(r.resolve(from, "mailto:a@b.c"), Target::Ignored));
+    }
+
+    #[test]
+    fn percent_escapes_are_decoded() {
+        assert_eq!(percent_decode("c%C3%B4te%20d"), "côte d");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn scan_finds_ids_links_and_images_with_their_alt() {
+        let s = scan("<h2 id=\"x\">X</h2><a name=\"y\"></a><a href=\"/a/\">a</a><img src=\"i.png\"><img src=\"j.png\" alt=\"J\"><script>var s = '<a href=\"/no/\">';</script>");
+        assert!(s.ids.contains("x") && s.ids.contains("y"));
+        let urls: Vec<&str> = s.refs.iter().map(|r| r.url.as_str()).collect();
+        assert_eq!(urls, ["/a/", "i.png", "j.png"]);
+        assert_eq!(s.refs[1].alt, Some(None));
+        assert_eq!(s.refs[2].alt, Some(Some("J".into())));
+    }
+
+    #[test]
+    fn exit_codes_follow_the_design() {
+        let warning = Finding {
+            severity: Severity::Warning,
+            kind: "orphan-page",
+            detail: Error::new(ErrorKind::BrokenLink, "no page links to x"),
+        };
+        let mut report = Report {
+            findings: vec![warning.clone()],
+            ..Report::default()
+        };
+        assert_eq!((report.exit_code(false), report.exit_code(true)), (0, 1));
+        report.findings.push(Finding {
+            severity: Severity::Error,
+            ..warning.clone()
+        });
+        assert_eq!(report.exit_code(false), 1);
+        report.findings.push(Finding {
+            severity: Severity::Error,
+            kind: "io",
+            detail: Error::new(ErrorKind::Io, "cannot read site.toml"),
+        });
+        assert_eq!(report.exit_code(false), 2);
+    }
+}

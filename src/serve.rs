@@ -1,0 +1,601 @@
+//! `weft serve`: the preview server. tiny_http on a pool of worker threads serves the current
+//! [`Snapshot`] from memory; a watcher thread applies changes to the [`Session`], swaps the new
+//! snapshot in, and only then tells the browsers over Server-Sent Events (`/__weft/events`).
+//!
+//! Serving never touches the file system except to copy an asset the build listed, so no URL
+//! can reach a byte outside the site: a path is looked up in the output and asset maps, after
+//! refusing `..`, encoded slashes, backslashes and NUL. HTML responses get the live-reload
+//! script (`/__weft/live.js`) injected here, never in `weft build` output. Each event stream
+//! runs on its own thread so live-reload clients never hold a worker.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
+
+use crate::error::Errors;
+use crate::load::AssetSource;
+use crate::session::{Session, Snapshot, Update};
+use crate::watch::{ChangeSet, Waker, Watcher};
+use crate::Options;
+
+/// Where the event stream and the script live.
+pub const EVENTS_PATH: &str = "/__weft/events";
+pub const SCRIPT_PATH: &str = "/__weft/live.js";
+/// Threads answering ordinary requests.
+const WORKERS: usize = 8;
+/// How long a request for a stale site-wide file waits for it to be made.
+const STALE_WAIT: Duration = Duration::from_secs(120);
+/// A comment is sent this often on an idle event stream, so dead clients are noticed.
+const KEEPALIVE: Duration = Duration::from_secs(10);
+
+const LIVE_JS: &str = include_str!("serve/live.js");
+
+/// How to serve.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub bind: String,
+    pub port: u16,
+    pub poll: bool,
+}
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// What to print (one line, with a hint, for a taken port).
+    Fatal(String),
+}
+
+/// Binds the listener: a taken port is one line with a hint.
+pub fn listen(bind: &str, port: u16) -> Result<TcpListener, StartError> {
+    TcpListener::bind((bind, port)).map_err(|e| {
+        let hint = match e.kind() {
+            io::ErrorKind::AddrInUse => {
+                " (another server is using it: stop it, or pick another with --port N, or any free one with --port 0)"
+            }
+            io::ErrorKind::AddrNotAvailable => " (is --bind an address of this machine?)",
+            io::ErrorKind::PermissionDenied => " (ports below 1024 need privileges: try --port 4000)",
+            _ => "",
+        };
+        StartError::Fatal(format!("error: cannot listen on {bind}:{port}: {e}{hint}"))
+    })
+}
+
+/// What the request handlers share with the rebuild loop.
+pub struct Hub {
+    snapshot: RwLock<Arc<Snapshot>>,
+    /// JSON list of the current build errors, when the last build failed.
+    errors: RwLock<Option<String>>,
+    clients: Mutex<Vec<Sender<Arc<str>>>>,
+    /// Changes with each server start, so pages reload after a restart.
+    server_id: String,
+    /// A request waits for stale site-wide files (see [`Snapshot::stale`]).
+    demanded: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+    /// The site's folder, resolved: an asset whose real path is elsewhere is never served.
+    root: PathBuf,
+}
+
+impl Hub {
+    pub fn new(root: &Path, snapshot: Arc<Snapshot>) -> Arc<Hub> {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        Arc::new(Hub {
+            snapshot: RwLock::new(snapshot),
+            errors: RwLock::new(None),
+            clients: Mutex::new(Vec::new()),
+            server_id: format!("{:x}-{:x}", nanos, std::process::id()),
+            demanded: AtomicBool::new(false),
+            waker: Mutex::new(None),
+            root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
+        })
+    }
+
+    fn current(&self) -> Arc<Snapshot> {
+        self.snapshot.read().unwrap().clone()
+    }
+
+    /// Lets requests wake the rebuild loop blocked on `waker`'s watcher.
+    pub fn set_waker(&self, waker: Waker) {
+        *self.waker.lock().unwrap() = Some(waker);
+    }
+
+    /// Whether a request asked for the stale site-wide files (and forgets the request).
+    pub fn take_demand(&self) -> bool {
+        self.demanded.swap(false, Ordering::AcqRel)
+    }
+
+    /// The snapshot with `key` up to date: asks the rebuild loop to make the site-wide files
+    /// and waits for them (at most `STALE_WAIT`, then serves what there is).
+    fn fresh(&self, key: &str) -> Arc<Snapshot> {
+        let deadline = Instant::now() + STALE_WAIT;
+        loop {
+            let snapshot = self.current();
+            if !snapshot.stale.contains(key) || Instant::now() > deadline {
+                return snapshot;
+            }
+            if !self.demanded.swap(true, Ordering::AcqRel) {
+                if let Some(w) = self.waker.lock().unwrap().as_ref() {
+                    w.wake();
+                }
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Swaps in a new build; only then are clients told.
+    pub fn publish(&self, snapshot: Arc<Snapshot>, update: &Update) {
+        *self.snapshot.write().unwrap() = snapshot;
+        let had_errors = self.errors.write().unwrap().take().is_some();
+        let urls = |paths: &[String]| -> Vec<String> { paths.iter().map(|p| url_of(p)).collect() };
+        let data = serde_json::json!({
+            "changed": urls(&update.changed),
+            "removed": urls(&update.removed),
+        });
+        if had_errors {
+            self.broadcast("ok", "{}");
+        }
+        if !update.changed.is_empty() || !update.removed.is_empty() || had_errors {
+            self.broadcast("reload", &data.to_string());
+        }
+    }
+
+    /// A failed build: the last good site stays; clients show the errors.
+    pub fn fail(&self, errors: &Errors) {
+        let list: Vec<serde_json::Value> = errors
+            .iter()
+            .map(|e| {
+                let loc = e.location.as_ref();
+                serde_json::json!({
+                    "message": e.message,
+                    "file": loc.map(|l| l.file.clone()),
+                    "line": loc.map(|l| l.line),
+                    "column": loc.map(|l| l.column),
+                    "text": e.render(false),
+                })
+            })
+            .collect();
+        let json = serde_json::Value::from(list).to_string();
+        *self.errors.write().unwrap() = Some(json.clone());
+        self.broadcast("errors", &json);
+    }
+
+    /// Stylesheets changed on disk: swap them in place.
+    pub fn css(&self) {
+        self.broadcast("css", "{}");
+    }
+
+    /// Something every page may use changed (a script, an image): reload every page.
+    pub fn reload_all(&self) {
+        self.broadcast("reload", "{\"all\":true}");
+    }
+
+    fn broadcast(&self, event: &str, data: &str) {
+        let message: Arc<str> = Arc::from(format!("event: {event}\ndata: {data}\n\n"));
+        self.clients
+            .lock()
+            .unwrap()
+            .retain(|c| c.send(message.clone()).is_ok());
+    }
+
+    /// Live event streams (tests wait for their clients with it).
+    pub fn client_count(&self) -> usize {
+        self.clients.lock().unwrap().len()
+    }
+}
+
+/// `countries/kenya/index.html` -> `/countries/kenya/`.
+fn url_of(path: &str) -> String {
+    match path.strip_suffix("index.html") {
+        Some(dir) if dir.is_empty() || dir.ends_with('/') => format!("/{dir}"),
+        _ => format!("/{path}"),
+    }
+}
+
+/// Starts the worker threads answering requests on `server`.
+pub fn spawn_workers(server: Arc<Server>, hub: Arc<Hub>) {
+    for _ in 0..WORKERS {
+        let (server, hub) = (server.clone(), hub.clone());
+        thread::spawn(move || {
+            while let Ok(request) = server.recv() {
+                handle(request, &hub);
+            }
+        });
+    }
+}
+
+/// Runs `weft serve` until interrupted. Prints the URL, then one line per rebuild.
+pub fn run(root: &Path, mut options: Options, serve: &ServeOptions) -> Result<(), StartError> {
+    if let Err(e) = crate::load::config(root) {
+        if e.kind == crate::ErrorKind::Io {
+            return Err(StartError::Fatal(e.render(false)));
+        }
+    }
+    let listener = listen(&serve.bind, serve.port)?;
+    let addr: SocketAddr = listener
+        .local_addr()
+        .map_err(|e| StartError::Fatal(format!("error: {e}")))?;
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else if addr.is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
+    let base = format!("http://{host}:{}/", addr.port());
+    options.serve = true;
+    options.base_url = Some(base.clone());
+    // Watching starts first, so no change made once the URL is printed can be missed.
+    let mut watcher = Watcher::start(root, serve.poll)
+        .map_err(|e| StartError::Fatal(format!("error: cannot watch {}: {e}", root.display())))?;
+    let mut session = Session::open(root, options);
+    let first = session.rebuild_all();
+    let hub = Hub::new(root, session.snapshot());
+    match &first {
+        Ok(u) => eprintln!(
+            "built {} pages in {} ms",
+            session.snapshot().pages,
+            u.took.as_millis()
+        ),
+        Err(errors) => {
+            eprintln!("{}", errors.render(false));
+            hub.fail(errors);
+        }
+    }
+    let server = Server::from_listener(listener, None)
+        .map_err(|e| StartError::Fatal(format!("error: {e}")))?;
+    spawn_workers(Arc::new(server), hub.clone());
+    println!("serving {} at {base} (Ctrl-C to stop)", root.display());
+    let _ = io::stdout().flush();
+    hub.set_waker(watcher.waker());
+    session.warm();
+    while let Some(next) = watcher.next() {
+        match next {
+            Ok(changes) => rebuild(&mut session, &hub, &changes),
+            Err(e) => eprintln!("warning: file watcher: {e}"),
+        }
+        if hub.take_demand() {
+            complete(&mut session, &hub);
+        }
+    }
+    Ok(())
+}
+
+/// Applies one change set: rebuild, swap, notify; then the slower site-wide files.
+pub fn rebuild(session: &mut Session, hub: &Hub, changes: &ChangeSet) {
+    if changes.is_css_only() {
+        hub.css();
+        return;
+    }
+    if !changes.needs_build() {
+        if !changes.statics.is_empty() {
+            hub.reload_all();
+        }
+        return;
+    }
+    let mut early = |snapshot: Arc<Snapshot>, update: &Update| {
+        eprintln!(
+            "rebuilt in {} ms: {} pages rendered first, the rest follow",
+            update.took.as_millis(),
+            update.rendered
+        );
+        hub.publish(snapshot, update);
+    };
+    match session.apply(changes, &mut early) {
+        Ok(update) => {
+            eprintln!(
+                "rebuilt in {} ms: {} pages rendered{}, {} files changed",
+                update.took.as_millis(),
+                update.rendered,
+                if update.full { " (full build)" } else { "" },
+                update.changed.len() + update.removed.len()
+            );
+            hub.publish(session.snapshot(), &update);
+            if !changes.statics.is_empty() {
+                hub.reload_all();
+            }
+            session.warm();
+        }
+        Err(errors) => {
+            eprintln!("{}", errors.render(false));
+            hub.fail(&errors);
+        }
+    }
+}
+
+/// Makes the site-wide files that a fast rebuild left stale, and serves them.
+pub fn complete(session: &mut Session, hub: &Hub) {
+    if let Some(update) = session.complete() {
+        hub.publish(session.snapshot(), &update);
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+}
+
+/// Answers one request.
+pub fn handle(request: Request, hub: &Arc<Hub>) {
+    let method = request.method().clone();
+    if method != Method::Get && method != Method::Head {
+        let r = Response::from_string("method not allowed\n")
+            .with_status_code(405)
+            .with_header(header("Allow", "GET, HEAD"));
+        let _ = request.respond(r);
+        return;
+    }
+    let raw = request.url().to_string();
+    let path = raw.split(['?', '#']).next().unwrap_or("");
+    if path == EVENTS_PATH {
+        let hub = hub.clone();
+        thread::spawn(move || events(request, &hub));
+        return;
+    }
+    if path == SCRIPT_PATH {
+        let _ = request.respond(body(200, "text/javascript; charset=utf-8", LIVE_JS.into()));
+        return;
+    }
+    let response = match resolve(path) {
+        Err(status) => body(
+            status,
+            "text/plain; charset=utf-8",
+            b"bad request\n".to_vec(),
+        ),
+        Ok(key) => lookup(&hub.fresh(&key), &key, path, hub),
+    };
+    let _ = request.respond(response);
+}
+
+/// The output path a URL path names: percent-decoded segment by segment; `..`, `.`, empty
+/// inner segments, encoded `/`, backslashes and NUL are refused (400).
+pub fn resolve(path: &str) -> Result<String, u16> {
+    let rest = path.strip_prefix('/').ok_or(400u16)?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    let mut out = Vec::with_capacity(segments.len());
+    for (i, raw) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        if raw.is_empty() {
+            if last {
+                continue;
+            }
+            return Err(400);
+        }
+        let seg = percent_decode(raw).ok_or(400u16)?;
+        if seg == "."
+            || seg == ".."
+            || seg.contains(['/', '\\', '\0'])
+            || seg.chars().any(char::is_control)
+        {
+            return Err(400);
+        }
+        out.push(seg);
+    }
+    let mut key = out.join("/");
+    if rest.is_empty() || rest.ends_with('/') {
+        if !key.is_empty() {
+            key.push('/');
+        }
+        key.push_str("index.html");
+    }
+    Ok(key)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn lookup(snapshot: &Snapshot, key: &str, path: &str, hub: &Hub) -> Response<io::Cursor<Vec<u8>>> {
+    if let Some(bytes) = snapshot.outputs.get(key) {
+        return page(200, key, bytes, hub);
+    }
+    if let Some(asset) = snapshot.assets.get(key) {
+        if let Some(bytes) = read_asset(&asset.source, &hub.root) {
+            return body(200, content_type(key), bytes);
+        }
+    }
+    // A folder asked for without its trailing slash.
+    let folder = format!("{key}/index.html");
+    if !key.ends_with("index.html") && snapshot.outputs.contains_key(&folder) {
+        return body(301, "text/plain; charset=utf-8", Vec::new())
+            .with_header(header("Location", &format!("{path}/")));
+    }
+    match snapshot.outputs.get("404.html") {
+        Some(bytes) => page(404, "404.html", bytes, hub),
+        None if snapshot.outputs.is_empty() => page(
+            503,
+            "index.html",
+            b"<!DOCTYPE html><title>weft: build failed</title><body><p>The site has not built yet.</p></body>",
+            hub,
+        ),
+        None => body(404, "text/plain; charset=utf-8", b"not found\n".to_vec()),
+    }
+}
+
+/// An asset's bytes: built-in, or a regular file whose real path is inside the site (a
+/// symbolic link pointing out of it is refused).
+fn read_asset(source: &AssetSource, root: &Path) -> Option<Vec<u8>> {
+    match source {
+        AssetSource::Embedded(bytes) => Some(bytes.to_vec()),
+        AssetSource::Disk(path) => {
+            let real = path.canonicalize().ok()?;
+            if !real.starts_with(root) || !std::fs::metadata(&real).ok()?.is_file() {
+                return None;
+            }
+            std::fs::read(real).ok()
+        }
+    }
+}
+
+/// A response from the snapshot; HTML gets the live-reload script.
+fn page(status: u16, key: &str, bytes: &[u8], hub: &Hub) -> Response<io::Cursor<Vec<u8>>> {
+    let ct = content_type(key);
+    if ct.starts_with("text/html") {
+        body(status, ct, inject(bytes, &hub.server_id))
+    } else {
+        body(status, ct, bytes.to_vec())
+    }
+}
+
+/// Inserts the live-reload script before `</body>` (or at the end).
+pub fn inject(html: &[u8], server_id: &str) -> Vec<u8> {
+    let tag = format!("<script src=\"{SCRIPT_PATH}\" data-server=\"{server_id}\"></script>");
+    let at = html
+        .windows(7)
+        .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
+        .unwrap_or(html.len());
+    let mut out = Vec::with_capacity(html.len() + tag.len());
+    out.extend_from_slice(&html[..at]);
+    out.extend_from_slice(tag.as_bytes());
+    out.extend_from_slice(&html[at..]);
+    out
+}
+
+fn body(status: u16, content_type: &str, bytes: Vec<u8>) -> Response<io::Cursor<Vec<u8>>> {
+    Response::from_data(bytes)
+        .with_status_code(StatusCode(status))
+        .with_header(header("Content-Type", content_type))
+        .with_header(header("Cache-Control", "no-store"))
+}
+
+/// The content type of an output path, by extension.
+pub fn content_type(path: &str) -> &'static str {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext.to_ascii_lowercase().as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        "wasm" => "application/wasm",
+        "map" => "application/json",
+        "csv" => "text/csv; charset=utf-8",
+        "md" => "text/markdown; charset=utf-8",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "mp3" => "audio/mpeg",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
+/// One live-reload client: the stream's own thread writes events until the client goes away.
+fn events(request: Request, hub: &Hub) {
+    let (tx, rx): (Sender<Arc<str>>, Receiver<Arc<str>>) = mpsc::channel();
+    let errors = hub.errors.read().unwrap().clone();
+    let hello = serde_json::json!({ "server": hub.server_id, "failing": errors.is_some() });
+    let mut first = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\nX-Accel-Buffering: no\r\n\r\nretry: 500\nevent: hello\ndata: {hello}\n\n"
+    );
+    if let Some(errors) = errors {
+        first.push_str(&format!("event: errors\ndata: {errors}\n\n"));
+    }
+    let mut writer = request.into_writer();
+    if writer.write_all(first.as_bytes()).is_err() || writer.flush().is_err() {
+        return;
+    }
+    hub.clients.lock().unwrap().push(tx);
+    loop {
+        let message: Arc<str> = match rx.recv_timeout(KEEPALIVE) {
+            Ok(m) => m,
+            Err(RecvTimeoutError::Timeout) => Arc::from(": keep-alive\n\n"),
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        if writer.write_all(message.as_bytes()).is_err() || writer.flush().is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_resolve_to_their_index() {
+        assert_eq!(resolve("/").unwrap(), "index.html");
+        assert_eq!(resolve("/a/b/").unwrap(), "a/b/index.html");
+        assert_eq!(resolve("/a/b").unwrap(), "a/b");
+        assert_eq!(resolve("/c%C3%B4te/").unwrap(), "côte/index.html");
+    }
+
+    #[test]
+    fn traversal_is_refused() {
+        for bad in [
+            "/../etc/passwd",
+            "/a/../../etc/passwd",
+            "/%2e%2e/etc/passwd",
+            "/%2E%2E%2fetc%2fpasswd",
+            "/a%2f..%2f..%2fetc/passwd",
+            "/..%5c..%5cetc%5cpasswd",
+            "/a\\..\\b",
+            "/a%00.html",
+            "//etc/passwd",
+            "/./a",
+            "etc/passwd",
+            "http://example.org/etc/passwd",
+            "/%zz",
+        ] {
+            assert!(resolve(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn the_script_goes_before_the_last_body_end() {
+        let html = b"<html><body><p>x</p></BODY></html>";
+        let out = String::from_utf8(inject(html, "id")).unwrap();
+        assert!(out.contains(
+            "<p>x</p><script src=\"/__weft/live.js\" data-server=\"id\"></script></BODY>"
+        ));
+        let bare = String::from_utf8(inject(b"<p>no body", "id")).unwrap();
+        assert!(bare.ends_with("</script>"));
+    }
+
+    #[test]
+    fn urls_of_outputs_drop_index_html() {
+        assert_eq!(url_of("index.html"), "/");
+        assert_eq!(url_of("a/b/index.html"), "/a/b/");
+        assert_eq!(url_of("atom.xml"), "/atom.xml");
+        assert_eq!(url_of("a/notindex.html"), "/a/notindex.html");
+    }
+
+    #[test]
+    fn content_types_follow_the_extension() {
+        assert_eq!(content_type("a/index.html"), "text/html; charset=utf-8");
+        assert_eq!(content_type("css/site.css"), "text/css; charset=utf-8");
+        assert_eq!(content_type("x.SVG"), "image/svg+xml");
+        assert_eq!(content_type("blob"), "application/octet-stream");
+    }
+}

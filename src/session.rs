@@ -1,0 +1,327 @@
+//! A site kept in memory between rebuilds, for `weft serve`.
+//!
+//! A [`Session`] holds every input file it has read (content text, templates, the asset list)
+//! and the last good build's outputs. [`Session::apply`] takes a [`ChangeSet`] from the watcher,
+//! re-reads only the changed content files, and rebuilds:
+//! - through the fast path in `incremental` when only existing pages changed and nothing that
+//!   shapes the site (titles, slugs, weights, dates, names, aliases, drafts) moved: those pages
+//!   are re-parsed and re-rendered, references and backlinks recomputed, and only the pages
+//!   whose HTML can change are rendered again;
+//! - otherwise through [`crate::build_files`] itself, from the files in memory.
+//!
+//! Either way the outputs are exactly the bytes a fresh `weft build` with the same options
+//! writes (a randomized test holds this); there is no second rendering path. This module does
+//! not watch, serve or write to the output folder; it reads only files the change set names,
+//! or the whole site when config, templates or the file tree changed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Errors};
+use crate::incremental::Fast;
+use crate::load::{self, Asset, Document, SiteFiles, TemplateSource};
+use crate::render::Output;
+use crate::watch::ChangeSet;
+use crate::{config::Config, Options};
+
+/// One built state of the site, as served: outputs by path, and the files copied as they are.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Output path (`countries/kenya/index.html`) -> bytes.
+    pub outputs: HashMap<String, Arc<Vec<u8>>>,
+    /// Output path -> file copied as it is (outputs win on the same path).
+    pub assets: BTreeMap<String, Asset>,
+    /// Content pages (home and sections included).
+    pub pages: usize,
+    /// Site-wide outputs (search index, feeds, sitemap, graph) out of date after a fast
+    /// rebuild until [`Session::complete`] makes them again; the server makes them on demand.
+    pub stale: BTreeSet<String>,
+}
+
+/// What a rebuild did.
+#[derive(Clone, Debug, Default)]
+pub struct Update {
+    /// Output paths whose bytes changed or which are new.
+    pub changed: Vec<String>,
+    /// Output paths that are gone.
+    pub removed: Vec<String>,
+    /// Pages rendered by this rebuild.
+    pub rendered: usize,
+    /// `true` for a full build, `false` for the fast path.
+    pub full: bool,
+    pub took: Duration,
+}
+
+/// The site in memory. See the module documentation.
+pub struct Session {
+    root: PathBuf,
+    options: Options,
+    config: Option<Config>,
+    templates: BTreeMap<String, TemplateSource>,
+    assets: BTreeMap<String, Asset>,
+    /// Content path (`a/b.md`) -> text, for every readable Markdown file.
+    documents: BTreeMap<String, String>,
+    /// Content path -> why it could not be read.
+    read_errors: BTreeMap<String, Error>,
+    /// Load errors not tied to one content file (templates, folders).
+    other_errors: Vec<Error>,
+    current: Arc<Snapshot>,
+    fast: Option<Fast>,
+}
+
+impl Session {
+    /// Reads the site at `root` (nothing is built yet: call [`Session::rebuild_all`]).
+    pub fn open(root: &Path, options: Options) -> Session {
+        let mut session = Session {
+            root: root.to_path_buf(),
+            options,
+            config: None,
+            templates: BTreeMap::new(),
+            assets: BTreeMap::new(),
+            documents: BTreeMap::new(),
+            read_errors: BTreeMap::new(),
+            other_errors: Vec::new(),
+            current: Arc::new(Snapshot::default()),
+            fast: None,
+        };
+        session.reload();
+        session
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The last good build (empty before the first one).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.clone()
+    }
+
+    /// Reads every input again.
+    fn reload(&mut self) {
+        self.fast = None;
+        self.read_errors.clear();
+        self.other_errors.clear();
+        self.documents.clear();
+        let config = match load::config(&self.root) {
+            Ok(c) => c,
+            Err(e) => {
+                self.config = None;
+                self.other_errors.push(e);
+                return;
+            }
+        };
+        let (files, errors) = load::site(&self.root, config);
+        for e in errors {
+            match content_path_of(&e) {
+                Some(rel) => {
+                    self.read_errors.insert(rel, e);
+                }
+                None => self.other_errors.push(e),
+            }
+        }
+        self.documents = files
+            .documents
+            .into_iter()
+            .map(|d| (d.path, d.text))
+            .collect();
+        self.config = Some(files.config);
+        self.templates = files.templates;
+        self.assets = files.assets;
+    }
+
+    /// Re-reads one content file (or forgets it when it is gone or no longer a file).
+    fn reread(&mut self, rel: &str) {
+        self.read_errors.remove(rel);
+        let dir = self.root.join("content");
+        let is_file = std::fs::symlink_metadata(dir.join(rel)).is_ok_and(|m| m.is_file());
+        if !is_file {
+            self.documents.remove(rel);
+            return;
+        }
+        match load::read_document(&dir, rel.to_string()) {
+            Ok(doc) => {
+                self.documents.insert(doc.path, doc.text);
+            }
+            Err(e) => {
+                self.documents.remove(rel);
+                self.read_errors.insert(rel.to_string(), e);
+            }
+        }
+    }
+
+    /// Builds everything from the files in memory, through [`crate::build_files`].
+    pub fn rebuild_all(&mut self) -> Result<Update, Errors> {
+        let start = Instant::now();
+        self.fast = None;
+        let Some(config) = self.config.clone() else {
+            return Err(Errors::sorted(self.other_errors.clone()));
+        };
+        let files = SiteFiles {
+            config,
+            documents: self
+                .documents
+                .iter()
+                .map(|(path, text)| Document {
+                    path: path.clone(),
+                    text: text.clone(),
+                })
+                .collect(),
+            templates: self.templates.clone(),
+            assets: self.assets.clone(),
+        };
+        let mut errors: Vec<Error> = self.read_errors.values().cloned().collect();
+        errors.extend(self.other_errors.iter().cloned());
+        let build = crate::build_files(files, errors, &self.options)?;
+        let rendered = build.page_count();
+        let next = Snapshot {
+            outputs: outputs_map(build.outputs),
+            assets: build.assets,
+            pages: rendered,
+            stale: BTreeSet::new(),
+        };
+        let mut update = self.swap(next);
+        update.rendered = rendered;
+        update.full = true;
+        update.took = start.elapsed();
+        Ok(update)
+    }
+
+    /// Applies what the watcher saw and rebuilds what it touched. When a fast rebuild renders
+    /// the directly affected pages first, `early` is called with that intermediate state (the
+    /// server serves and announces it) before the rest of the site is rendered.
+    pub fn apply(
+        &mut self,
+        changes: &ChangeSet,
+        early: &mut dyn FnMut(Arc<Snapshot>, &Update),
+    ) -> Result<Update, Errors> {
+        if changes.config || changes.templates || changes.content_tree || changes.static_created {
+            self.reload();
+            self.settle();
+            return self.rebuild_all();
+        }
+        for rel in &changes.content {
+            self.reread(rel);
+        }
+        if changes.content.is_empty() {
+            return Ok(Update::default());
+        }
+        let start = Instant::now();
+        if let Some(fast) = self.fast.as_mut() {
+            let changed: Vec<(String, Option<&String>)> = changes
+                .content
+                .iter()
+                .map(|p| (p.clone(), self.documents.get(p)))
+                .collect();
+            let clean = self.read_errors.is_empty() && self.other_errors.is_empty();
+            if let Some((next, rendered)) = fast.apply(&changed, &self.current).filter(|_| clean) {
+                let mut update = self.swap(next);
+                update.rendered = rendered;
+                update.took = start.elapsed();
+                let Some(fast) = self.fast.as_mut().filter(|f| f.pending()) else {
+                    return Ok(update);
+                };
+                early(self.current.clone(), &update);
+                if let Some(next) = fast.finish_pages(&self.current) {
+                    let mut rest = self.swap(next);
+                    rest.rendered = self.current.pages;
+                    rest.took = start.elapsed();
+                    return Ok(rest);
+                }
+            }
+            self.fast = None;
+        }
+        self.settle();
+        self.rebuild_all()
+    }
+
+    /// Prepares the fast path's state after a full build (rendering every page's Markdown
+    /// again); called by the server once the build is already being served.
+    pub fn warm(&mut self) {
+        if self.fast.is_some() || self.current.outputs.is_empty() {
+            return;
+        }
+        let Some(config) = self.config.clone() else {
+            return;
+        };
+        self.fast = Fast::new(
+            config,
+            &self.documents,
+            &self.templates,
+            &self.options,
+            self.current.clone(),
+        );
+    }
+
+    /// After a fast rebuild, makes the site-wide files (feeds, sitemap, search index, graph)
+    /// again. Making the search index of a large site takes seconds, so the server calls this
+    /// only when one of them is asked for. `None` when nothing was due.
+    pub fn complete(&mut self) -> Option<Update> {
+        let start = Instant::now();
+        let next = self.fast.as_mut()?.site_outputs(&self.current)?;
+        let mut update = self.swap(next);
+        update.took = start.elapsed();
+        Some(update)
+    }
+
+    /// Without the fast path's state the site-wide files of the current snapshot can no longer
+    /// be made again: they are served as they are (a few edits behind, until the next good
+    /// build) rather than waited for.
+    fn settle(&mut self) {
+        if self.fast.is_none() && !self.current.stale.is_empty() {
+            let current = &self.current;
+            self.current = Arc::new(Snapshot {
+                outputs: current.outputs.clone(),
+                assets: current.assets.clone(),
+                pages: current.pages,
+                stale: BTreeSet::new(),
+            });
+        }
+    }
+
+    /// Makes `next` current; returns what changed.
+    fn swap(&mut self, next: Snapshot) -> Update {
+        let old = &self.current.outputs;
+        let mut changed: Vec<String> = next
+            .outputs
+            .iter()
+            .filter(|(path, bytes)| {
+                // Most outputs are the very same bytes (shared), not compared byte by byte.
+                old.get(*path)
+                    .is_none_or(|b| !Arc::ptr_eq(b, bytes) && b != *bytes)
+            })
+            .map(|(path, _)| path.clone())
+            .collect();
+        changed.sort();
+        let mut removed: Vec<String> = old
+            .keys()
+            .filter(|p| !next.outputs.contains_key(*p) && !next.assets.contains_key(*p))
+            .cloned()
+            .collect();
+        removed.sort();
+        self.current = Arc::new(next);
+        Update {
+            changed,
+            removed,
+            ..Update::default()
+        }
+    }
+}
+
+/// Outputs by path; a later output on the same path wins, as it does when written.
+pub fn outputs_map(outputs: Vec<Output>) -> HashMap<String, Arc<Vec<u8>>> {
+    let mut map = HashMap::with_capacity(outputs.len());
+    for o in outputs {
+        map.insert(o.path, Arc::new(o.bytes));
+    }
+    map
+}
+
+/// `a/b.md` for an error located in `content/a/b.md`.
+fn content_path_of(e: &Error) -> Option<String> {
+    let file = &e.location.as_ref()?.file;
+    let rel = file.strip_prefix("content/")?;
+    rel.ends_with(".md").then(|| rel.to_string())
+}

@@ -1,0 +1,481 @@
+//! Watches a site's inputs for `weft serve`: notify (native events, or polling with `--poll`)
+//! behind notify-debouncer-full, reduced to a [`ChangeSet`] of small [`ChangeKind`]s.
+//!
+//! Watched: `content/`, `templates/`, `static/`, `themes/` (recursively) and `site.toml` (through
+//! a non-recursive watch of the root, so an editor's save-by-rename is seen). Editor temp files
+//! (`.#x`, `x~`, `4913`, `.swp`, hidden files) and everything else under the root — the output
+//! folder included — are ignored. The pure part ([`classify`], [`ChangeSet::add`]) is what tests
+//! call; this module never builds anything.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use notify_debouncer_full::notify::{
+    self, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode,
+};
+use notify_debouncer_full::{
+    new_debouncer_opt, DebounceEventResult, DebouncedEvent, Debouncer, NoCache, RecommendedCache,
+};
+
+use crate::config::CONFIG_FILE;
+use crate::load::is_ignored;
+
+/// Folders watched recursively, relative to the site root.
+pub const WATCHED_DIRS: &[&str] = &["content", "templates", "static", "themes"];
+
+/// How long a path must be quiet before its events are handed on.
+const DEBOUNCE: Duration = Duration::from_millis(5);
+/// How often the debouncer looks at its queue.
+const TICK: Duration = Duration::from_millis(2);
+/// After a batch, further batches arriving within this time join it (a `git checkout`
+/// writing hundreds of files spans several debouncer ticks but is one rebuild).
+const SETTLE: Duration = Duration::from_millis(6);
+/// Polling interval of `--poll`.
+const POLL_INTERVAL: Duration = Duration::from_millis(300);
+
+/// What one changed path means for the site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// A Markdown file under `content/` (its path under `content/`).
+    Content(String),
+    /// Anything else under `content/`: a bundle's file, or a folder (its path under the site).
+    ContentOther(String),
+    /// A file under `static/` or a theme's `static/` (its path under that folder).
+    Static(String),
+    /// A template of the site or of a theme.
+    Template,
+    /// `site.toml`.
+    Config,
+}
+
+/// Classifies `path` (absolute, or relative to `root`); `None` for paths that do not matter:
+/// editor temp files, hidden files, the output folder, anything outside the watched inputs.
+pub fn classify(root: &Path, path: &Path) -> Option<ChangeKind> {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    // Like `load`, only a file's own name makes it ignored.
+    if parts.last().is_none_or(|p| is_ignored(p.as_ref())) {
+        return None;
+    }
+    let under = |n: usize| parts[n..].join("/");
+    match parts[0].as_str() {
+        CONFIG_FILE if parts.len() == 1 => Some(ChangeKind::Config),
+        "content" if parts.len() > 1 && parts[parts.len() - 1].ends_with(".md") => {
+            Some(ChangeKind::Content(under(1)))
+        }
+        "content" => Some(ChangeKind::ContentOther(under(0))),
+        "templates" => Some(ChangeKind::Template),
+        "static" if parts.len() > 1 => Some(ChangeKind::Static(under(1))),
+        "static" => Some(ChangeKind::ContentOther(under(0))),
+        // themes/<name>/templates/... and themes/<name>/static/...
+        "themes" if parts.len() > 2 && parts[2] == "templates" => Some(ChangeKind::Template),
+        "themes" if parts.len() > 3 && parts[2] == "static" => Some(ChangeKind::Static(under(3))),
+        "themes" => Some(ChangeKind::Template),
+        _ => None,
+    }
+}
+
+/// Everything that changed since the last rebuild, merged.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// Markdown files (paths under `content/`) written, created or removed.
+    pub content: BTreeSet<String>,
+    /// The content tree must be listed again (a folder or a non-Markdown file changed).
+    pub content_tree: bool,
+    /// Static files (output paths) changed; `static_created` when one may be new or gone.
+    pub statics: BTreeSet<String>,
+    pub static_created: bool,
+    pub templates: bool,
+    pub config: bool,
+}
+
+impl ChangeSet {
+    /// Adds one event's paths.
+    pub fn add(&mut self, root: &Path, kind: &EventKind, paths: &[PathBuf]) {
+        if matches!(kind, EventKind::Access(_)) {
+            return;
+        }
+        let created_or_removed = matches!(
+            kind,
+            EventKind::Create(_)
+                | EventKind::Remove(_)
+                | EventKind::Modify(notify::event::ModifyKind::Name(_))
+                | EventKind::Any
+                | EventKind::Other
+        );
+        for path in paths {
+            match classify(root, path) {
+                None => {}
+                Some(ChangeKind::Content(p)) => {
+                    self.content.insert(p);
+                }
+                // A file or folder came or went: list the content again. A bundle file's
+                // bytes are read when served, so an edit only reloads the pages.
+                Some(ChangeKind::ContentOther(_)) if created_or_removed => self.content_tree = true,
+                Some(ChangeKind::ContentOther(p)) if !path.is_dir() => {
+                    self.statics.insert(p);
+                }
+                Some(ChangeKind::ContentOther(_)) => {}
+                Some(ChangeKind::Static(p)) => {
+                    self.statics.insert(p);
+                    self.static_created |= created_or_removed;
+                }
+                Some(ChangeKind::Template) => self.templates = true,
+                Some(ChangeKind::Config) => self.config = true,
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: ChangeSet) {
+        self.content.extend(other.content);
+        self.content_tree |= other.content_tree;
+        self.statics.extend(other.statics);
+        self.static_created |= other.static_created;
+        self.templates |= other.templates;
+        self.config |= other.config;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == ChangeSet::default()
+    }
+
+    /// Only existing stylesheets changed: the browser can swap them without a reload.
+    pub fn is_css_only(&self) -> bool {
+        !self.statics.is_empty()
+            && !self.static_created
+            && self.statics.iter().all(|p| p.ends_with(".css"))
+            && ChangeSet {
+                statics: BTreeSet::new(),
+                static_created: false,
+                ..self.clone()
+            }
+            .is_empty()
+    }
+
+    /// Whether the site must be rendered again (static files are served from disk as they are).
+    pub fn needs_build(&self) -> bool {
+        !self.content.is_empty()
+            || self.content_tree
+            || self.static_created
+            || self.templates
+            || self.config
+    }
+}
+
+/// Reduces debounced events to one change set.
+pub fn change_set(root: &Path, events: &[DebouncedEvent]) -> ChangeSet {
+    let mut set = ChangeSet::default();
+    for e in events {
+        set.add(root, &e.event.kind, &e.event.paths);
+    }
+    set
+}
+
+enum AnyDebouncer {
+    Native(Debouncer<RecommendedWatcher, RecommendedCache>),
+    Poll(Debouncer<PollWatcher, NoCache>),
+}
+
+impl AnyDebouncer {
+    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        match self {
+            AnyDebouncer::Native(d) => d.watch(path, mode),
+            AnyDebouncer::Poll(d) => d.watch(path, mode),
+        }
+    }
+}
+
+/// A running watcher; dropping it stops watching.
+pub struct Watcher {
+    debouncer: AnyDebouncer,
+    /// The folders of [`WATCHED_DIRS`] being watched (one created later is added).
+    watched: BTreeSet<PathBuf>,
+    root: PathBuf,
+    events: Receiver<DebounceEventResult>,
+    waker: Sender<DebounceEventResult>,
+}
+
+/// Wakes a thread blocked in [`Watcher::next`] (which then returns an empty change set).
+#[derive(Clone)]
+pub struct Waker(Sender<DebounceEventResult>);
+
+impl Waker {
+    pub fn wake(&self) {
+        let _ = self.0.send(Ok(Vec::new()));
+    }
+}
+
+impl Watcher {
+    /// Starts watching the site at `root`; `poll` selects notify's polling watcher.
+    pub fn start(root: &Path, poll: bool) -> notify::Result<Watcher> {
+        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let (tx, rx) = mpsc::channel();
+        let mut debouncer = if poll {
+            // notify's poller keeps modification times in whole seconds: two saves within a
+            // second would look alike, so it compares contents too.
+            let config = notify::Config::default()
+                .with_poll_interval(POLL_INTERVAL)
+                .with_compare_contents(true);
+            AnyDebouncer::Poll(new_debouncer_opt(
+                DEBOUNCE,
+                Some(TICK),
+                tx.clone(),
+                NoCache,
+                config,
+            )?)
+        } else {
+            AnyDebouncer::Native(new_debouncer_opt(
+                DEBOUNCE,
+                Some(TICK),
+                tx.clone(),
+                RecommendedCache::new(),
+                notify::Config::default(),
+            )?)
+        };
+        debouncer.watch(&root, RecursiveMode::NonRecursive)?;
+        let mut watcher = Watcher {
+            debouncer,
+            watched: BTreeSet::new(),
+            root,
+            events: rx,
+            waker: tx,
+        };
+        watcher.watch_new_folders()?;
+        Ok(watcher)
+    }
+
+    /// Starts watching the folders of [`WATCHED_DIRS`] that exist and are not watched yet.
+    fn watch_new_folders(&mut self) -> notify::Result<()> {
+        for dir in WATCHED_DIRS {
+            let dir = self.root.join(dir);
+            if dir.is_dir() && !self.watched.contains(&dir) {
+                self.debouncer.watch(&dir, RecursiveMode::Recursive)?;
+                self.watched.insert(dir);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn waker(&self) -> Waker {
+        Waker(self.waker.clone())
+    }
+
+    /// Blocks until something relevant changed; batches arriving close together are merged.
+    /// Watcher errors are returned as text (the caller prints them and goes on); a [`Waker`]
+    /// makes it return an empty set. `None` when the watcher stopped.
+    #[allow(clippy::should_implement_trait)] // blocking, fallible: not an Iterator
+    pub fn next(&mut self) -> Option<Result<ChangeSet, String>> {
+        loop {
+            let mut set = match self.events.recv().ok()? {
+                Ok(events) if events.is_empty() => return Some(Ok(ChangeSet::default())),
+                Ok(events) => change_set(&self.root, &events),
+                Err(errors) => return Some(Err(describe(&errors))),
+            };
+            loop {
+                match self.events.recv_timeout(SETTLE) {
+                    Ok(Ok(events)) => set.merge(change_set(&self.root, &events)),
+                    Ok(Err(errors)) => return Some(Err(describe(&errors))),
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            if set.content_tree || set.templates || set.static_created {
+                // `static/` (say) may have been created since the start.
+                if let Err(e) = self.watch_new_folders() {
+                    return Some(Err(e.to_string()));
+                }
+            }
+            if !set.is_empty() {
+                return Some(Ok(set));
+            }
+        }
+    }
+}
+
+fn describe(errors: &[notify::Error]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{CreateKind, DataChange, ModifyKind, RemoveKind, RenameMode};
+
+    fn kind(path: &str) -> Option<ChangeKind> {
+        classify(Path::new("/site"), &Path::new("/site").join(path))
+    }
+
+    #[test]
+    fn inputs_are_classified_by_folder() {
+        assert_eq!(
+            kind("content/a/b.md"),
+            Some(ChangeKind::Content("a/b.md".into()))
+        );
+        assert_eq!(
+            kind("content/a/map.png"),
+            Some(ChangeKind::ContentOther("content/a/map.png".into()))
+        );
+        assert_eq!(
+            kind("content/a"),
+            Some(ChangeKind::ContentOther("content/a".into()))
+        );
+        assert_eq!(kind("site.toml"), Some(ChangeKind::Config));
+        assert_eq!(kind("templates/page.html"), Some(ChangeKind::Template));
+        assert_eq!(
+            kind("themes/default/templates/base.html"),
+            Some(ChangeKind::Template)
+        );
+        assert_eq!(
+            kind("static/css/x.css"),
+            Some(ChangeKind::Static("css/x.css".into()))
+        );
+        assert_eq!(
+            kind("themes/default/static/css/site.css"),
+            Some(ChangeKind::Static("css/site.css".into()))
+        );
+    }
+
+    #[test]
+    fn editor_temp_files_and_the_output_folder_are_ignored() {
+        for path in [
+            "content/.#a.md",
+            "content/a.md~",
+            "content/.a.md.swp",
+            "content/4913",
+            "content/#a.md#",
+            "content/.a.md.tmp",
+            "public/index.html",
+            "public",
+            "target/x",
+            "README.md",
+            "content/a/b.md/../../../etc/passwd",
+        ] {
+            assert_eq!(kind(path), None, "{path}");
+        }
+    }
+
+    fn event(kind: EventKind, path: &str) -> (EventKind, Vec<PathBuf>) {
+        (kind, vec![Path::new("/site").join(path)])
+    }
+
+    fn set_of(events: &[(EventKind, Vec<PathBuf>)]) -> ChangeSet {
+        let mut set = ChangeSet::default();
+        for (k, p) in events {
+            set.add(Path::new("/site"), k, p);
+        }
+        set
+    }
+
+    #[test]
+    fn a_checkout_of_500_files_is_one_change_set() {
+        let events: Vec<_> = (0..500)
+            .map(|i| {
+                event(
+                    EventKind::Modify(ModifyKind::Data(DataChange::Content)),
+                    &format!("content/p/{i}.md"),
+                )
+            })
+            .collect();
+        let set = set_of(&events);
+        assert_eq!(set.content.len(), 500);
+        assert!(set.needs_build() && !set.templates && !set.config);
+    }
+
+    #[test]
+    fn an_atomic_save_by_rename_is_a_change_of_the_file_only() {
+        // vim: writes 4913, removes it, renames a.md to a.md~, writes a.md; others write
+        // .a.md.tmp and rename it over a.md.
+        let set = set_of(&[
+            event(EventKind::Create(CreateKind::File), "content/4913"),
+            event(EventKind::Remove(RemoveKind::File), "content/4913"),
+            event(
+                EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+                "content/a.md~",
+            ),
+            event(EventKind::Create(CreateKind::File), "content/.a.md.tmp"),
+            event(EventKind::Create(CreateKind::File), "content/a.md"),
+            event(EventKind::Create(CreateKind::File), "content/.a.md.swp"),
+        ]);
+        assert_eq!(set.content.iter().collect::<Vec<_>>(), ["a.md"]);
+        assert!(!set.content_tree);
+    }
+
+    #[test]
+    fn editor_temp_files_alone_need_no_rebuild() {
+        let set = set_of(&[
+            event(EventKind::Create(CreateKind::File), "content/.#a.md"),
+            event(
+                EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+                "content/.a.md.swp",
+            ),
+            event(EventKind::Remove(RemoveKind::File), "content/a.md~"),
+        ]);
+        assert!(set.is_empty() && !set.needs_build());
+    }
+
+    #[test]
+    fn a_stylesheet_edit_is_css_only_but_a_new_file_is_not() {
+        let edit = set_of(&[event(
+            EventKind::Modify(ModifyKind::Data(DataChange::Content)),
+            "static/css/site.css",
+        )]);
+        assert!(edit.is_css_only() && !edit.needs_build());
+        let created = set_of(&[event(
+            EventKind::Create(CreateKind::File),
+            "static/css/new.css",
+        )]);
+        assert!(!created.is_css_only() && created.needs_build());
+        let mixed = set_of(&[
+            event(
+                EventKind::Modify(ModifyKind::Data(DataChange::Content)),
+                "static/css/site.css",
+            ),
+            event(
+                EventKind::Modify(ModifyKind::Data(DataChange::Content)),
+                "content/a.md",
+            ),
+        ]);
+        assert!(!mixed.is_css_only());
+    }
+
+    #[test]
+    fn created_and_removed_folders_relist_the_content() {
+        let set = set_of(&[event(EventKind::Remove(RemoveKind::Folder), "content/old")]);
+        assert!(set.content_tree && set.needs_build());
+    }
+
+    #[test]
+    fn a_folder_whose_metadata_changed_is_no_change() {
+        // Polling reports a folder as modified when a file in it is created or renamed.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("content")).unwrap();
+        let mut set = ChangeSet::default();
+        set.add(
+            dir.path(),
+            &EventKind::Modify(ModifyKind::Metadata(notify::event::MetadataKind::WriteTime)),
+            &[dir.path().join("content")],
+        );
+        assert!(set.is_empty());
+    }
+
+    #[test]
+    fn reads_are_not_changes() {
+        let set = set_of(&[event(
+            EventKind::Access(notify::event::AccessKind::Read),
+            "content/a.md",
+        )]);
+        assert!(set.is_empty());
+    }
+}

@@ -1,0 +1,222 @@
+//! The Global Programmes site as the validators see it: every built page is valid HTML5 for the
+//! Nu Html Checker and has no WCAG 2.1 A/AA violation (nor any of axe's best-practice findings)
+//! for axe-core in headless Chromium, in the light and the dark colour scheme, the main pages
+//! also at 320 px without sideways scrolling; and no page asks another host for anything or
+//! throws.
+//!
+//! The validators come from npm through `.ci/install-validators.sh` (run here when they are
+//! missing); a missing tool (Java, npm, Chromium) fails the test with how to install it.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::chromium::Chromium;
+use crate::support::{real_site, TestServer, REAL_SITE_PATH};
+
+/// `node_modules` of the validators, installed by `.ci/install-validators.sh` if needed.
+fn validators() -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::var_os("WEFT_VALIDATORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("target/validators"));
+    let status = Command::new(repo.join(".ci/install-validators.sh"))
+        .env("WEFT_VALIDATORS", &dir)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run .ci/install-validators.sh: {e}"));
+    assert!(
+        status.success(),
+        ".ci/install-validators.sh failed ({status}): it needs node and npm \
+         (`apt-get install -y nodejs npm`) and access to the npm registry"
+    );
+    dir.join("node_modules")
+}
+
+/// Every `.html` file of the built site, as `/`-separated paths relative to its root.
+fn html_pages(out: &Path) -> Vec<String> {
+    let pages: Vec<String> = crate::support::tree(out)
+        .into_keys()
+        .filter(|p| p.ends_with(".html"))
+        .collect();
+    assert!(pages.len() > 100, "too few pages built: {pages:?}");
+    pages
+}
+
+#[test]
+fn every_page_is_valid_html5_for_the_nu_html_checker() {
+    let out = real_site();
+    let jar = validators().join("vnu-jar/build/dist/vnu.jar");
+    let run = Command::new("java")
+        .arg("-jar")
+        .arg(&jar)
+        .args(["--errors-only", "--skip-non-html"])
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run java: {e}; install it with `apt-get install -y default-jre-headless`"
+            )
+        });
+    let report =
+        String::from_utf8_lossy(&run.stderr).replace(&format!("file:{}/", out.display()), "");
+    assert!(
+        run.status.success() && report.trim().is_empty(),
+        "the Nu Html Checker found errors ({}):\n{report}{}",
+        run.status,
+        String::from_utf8_lossy(&run.stdout)
+    );
+}
+
+/// Runs axe-core on the page open in `browser` with `options` (a JavaScript object literal);
+/// returns one line per violation and node.
+fn axe(browser: &mut Chromium, page: &str, scheme: &str, options: &str) -> Vec<String> {
+    let violations = browser.eval(&format!(
+        "axe.run(document, {options}).then(r => r.violations.map(v => ({{
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary.replace(/\\s+/g, ' '))
+        }})))"
+    ));
+    let mut lines = Vec::new();
+    for v in violations.as_array().expect("axe returns a list") {
+        for node in v["nodes"].as_array().unwrap() {
+            lines.push(format!(
+                "{page} ({scheme}): {} [{}] {}\n    {}",
+                v["id"].as_str().unwrap(),
+                v["impact"].as_str().unwrap_or("?"),
+                v["help"].as_str().unwrap(),
+                node.as_str().unwrap()
+            ));
+        }
+    }
+    lines
+}
+
+/// The elements of the page open in `browser` that stick out of a 320 px wide screen (none when
+/// the page is no wider than that), outside the boxes made to scroll sideways.
+fn overflow_at_320(browser: &mut Chromium, page: &str) -> Option<String> {
+    // Compared with 320, not `innerWidth`: a phone zooms out to show a page that overflows.
+    let wide = browser.eval(
+        "document.documentElement.scrollWidth <= 320 ? null : \
+         [...document.querySelectorAll('body *')] \
+           .filter(e => e.getBoundingClientRect().right > 320 && !e.closest('.table-scroll')) \
+           .map(e => `${e.tagName.toLowerCase()}.${e.className} ends at ${e.getBoundingClientRect().right}`) \
+           .join(', ')",
+    );
+    let wide = wide.as_str()?;
+    Some(format!("{page} (320 px): wider than the screen: {wide}"))
+}
+
+#[test]
+fn every_page_passes_axe_core_wcag_2_1_aa_in_light_and_dark_mode_and_stays_on_its_host() {
+    let out = real_site();
+    let axe_source = std::fs::read_to_string(validators().join("axe-core/axe.min.js"))
+        .expect("axe-core/axe.min.js");
+    let server = TestServer::static_files(out, REAL_SITE_PATH);
+    let origin = server.url("");
+
+    let mut browser = Chromium::launch();
+    // Loaded into every document before its own scripts, so each page gets `axe` for free.
+    browser.call(
+        "Page.addScriptToEvaluateOnNewDocument",
+        serde_json::json!({ "source": axe_source }),
+    );
+    // WCAG 2.1 A and AA, plus axe's best practices (ordered headings, unique landmarks, ...).
+    let wcag = "{runOnly: {type: 'tag', \
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}, \
+                resultTypes: ['violations']}";
+    let contrast =
+        "{runOnly: {type: 'rule', values: ['color-contrast']}, resultTypes: ['violations']}";
+
+    // A canary first: axe must see what it is asked to see, and the dark scheme must apply.
+    browser.navigate(
+        "data:text/html,<!DOCTYPE html><html lang=en><title>canary</title>\
+         <main><img src=x.png><p style='color:%23777;background:%23888'>faint</p></main>",
+    );
+    let canary = axe(&mut browser, "canary", "light", wcag).join("\n");
+    assert!(
+        canary.contains("image-alt") && canary.contains("color-contrast"),
+        "axe-core did not flag a missing alt text and a faint text: {canary:?}"
+    );
+    browser.color_scheme("dark");
+    let dark = browser.eval("matchMedia('(prefers-color-scheme: dark)').matches");
+    assert_eq!(
+        dark,
+        serde_json::json!(true),
+        "the dark scheme is not emulated"
+    );
+
+    browser.viewport(320, 640, true);
+    browser.navigate(
+        "data:text/html,<!DOCTYPE html><meta name=viewport content='width=device-width'>\
+         <title>canary</title><p style='width:400px'>wide</p>",
+    );
+    assert!(
+        overflow_at_320(&mut browser, "canary").is_some_and(|o| o.contains("p. ends at")),
+        "a 400 px wide paragraph was not seen sticking out at 320 px"
+    );
+
+    // Every page at a desktop's width in both schemes, then narrowed to 320 CSS px, the width
+    // WCAG's reflow criterion (1.4.10) asks for: nothing may scroll sideways there but the wide
+    // tables in their own scrolling box.
+    let mut failures = Vec::new();
+    let mut foreign = BTreeSet::new();
+    let pages = html_pages(out);
+    for page in &pages {
+        let url = server.url(&format!("{REAL_SITE_PATH}{page}"));
+        browser.viewport(1280, 900, false);
+        browser.color_scheme("light");
+        browser.navigate(&url);
+        failures.extend(axe(&mut browser, page, "light", wcag));
+        browser.color_scheme("dark");
+        failures.extend(axe(&mut browser, page, "dark", contrast));
+        browser.viewport(320, 640, true);
+        failures.extend(overflow_at_320(&mut browser, page));
+
+        for request in browser.take_events("Network.requestWillBeSent") {
+            let asked = request["params"]["request"]["url"]
+                .as_str()
+                .unwrap_or_default();
+            if !(asked.starts_with(&origin) || asked.starts_with("data:")) {
+                foreign.insert(format!("{page}: {asked}"));
+            }
+        }
+        for thrown in browser.take_events("Runtime.exceptionThrown") {
+            failures.push(format!(
+                "{page}: script exception: {}",
+                thrown["params"]["exceptionDetails"]["exception"]["description"]
+            ));
+        }
+    }
+    // The pages people reach first, loaded at 320 px too (the layout differs there).
+    browser.color_scheme("light");
+    browser.viewport(320, 640, true);
+    for page in [
+        "",
+        "programmes/ipec/",
+        "countries/",
+        "countries/kenya/",
+        "donors/",
+        "donors/united-states/",
+    ] {
+        browser.navigate(&server.url(&format!("{REAL_SITE_PATH}{page}")));
+        failures.extend(axe(
+            &mut browser,
+            &format!("{page}index.html"),
+            "light, 320 px",
+            wcag,
+        ));
+    }
+
+    assert!(
+        failures.is_empty(),
+        "axe-core found {} WCAG 2.1 A/AA violations (or scripts failed) on {} pages:\n{}",
+        failures.len(),
+        pages.len(),
+        failures.join("\n")
+    );
+    assert!(
+        foreign.is_empty(),
+        "pages asked other hosts for resources:\n{}",
+        foreign.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}

@@ -1,0 +1,537 @@
+//! `weft serve` rebuilds incrementally and its result is exactly a fresh `weft build`: random
+//! sequences of edits, creations, renames, deletions and broken-then-fixed files are applied to
+//! a copy of the `serve-site` fixture, and after every step the session's outputs (or errors)
+//! are compared with a full build of the same files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use weft::load::AssetSource;
+use weft::session::Session;
+use weft::watch::ChangeSet;
+use weft::Options;
+
+use crate::support::TestSite;
+
+fn options() -> Options {
+    Options {
+        drafts: false,
+        base_url: Some("http://127.0.0.1:4000/".to_string()),
+        serve: true,
+    }
+}
+
+/// Every output of a full build (assets included), or its rendered errors.
+fn full_build(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let build = weft::build(root, &options()).map_err(|e| e.render(false))?;
+    let mut files = BTreeMap::new();
+    for (dest, asset) in build.assets {
+        files.insert(dest, asset_bytes(&asset.source));
+    }
+    for o in build.outputs {
+        files.insert(o.path, o.bytes);
+    }
+    Ok(files)
+}
+
+fn asset_bytes(source: &AssetSource) -> Vec<u8> {
+    match source {
+        AssetSource::Disk(p) => fs::read(p).unwrap(),
+        AssetSource::Embedded(b) => b.to_vec(),
+    }
+}
+
+/// What the session serves, once its site-wide files are made.
+fn served(session: &mut Session) -> BTreeMap<String, Vec<u8>> {
+    session.complete();
+    let snapshot = session.snapshot();
+    assert!(snapshot.stale.is_empty(), "stale after complete()");
+    let mut files = BTreeMap::new();
+    for (dest, asset) in &snapshot.assets {
+        files.insert(dest.clone(), asset_bytes(&asset.source));
+    }
+    for (path, bytes) in &snapshot.outputs {
+        files.insert(path.clone(), bytes.to_vec());
+    }
+    files
+}
+
+/// A small deterministic random generator (xorshift), so failures replay by seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// Markdown files under `content/`, as paths under it.
+fn pages(site: &TestSite) -> Vec<String> {
+    let dir = site.path("content");
+    let mut out = Vec::new();
+    for entry in walkdir(&dir) {
+        let rel = entry
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if rel.ends_with(".md") {
+            out.push(rel);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walkdir(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Inserts a top-level front-matter line right after the opening `+++`.
+fn insert_key(text: &str, line: &str) -> String {
+    text.replacen("+++\n", &format!("+++\n{line}\n"), 1)
+}
+
+/// The random walk: one step changes some files and returns their paths under `content/`.
+struct Walk {
+    rng: Rng,
+    created: Vec<String>,
+    broken: BTreeMap<String, String>,
+    step: usize,
+}
+
+impl Walk {
+    fn step(&mut self, site: &TestSite) -> (String, BTreeSet<String>) {
+        self.step += 1;
+        let n = self.step;
+        // Broken states are kept short, so most steps start from a good build.
+        if self.rng.below(2) == 0 {
+            if let Some((f, t)) = self.broken.pop_first() {
+                site.write(&format!("content/{f}"), t);
+                return ("fix a broken file".to_string(), BTreeSet::from([f]));
+            }
+            let f = "content/programmes/ipec/funding.md";
+            let t = fs::read_to_string(site.path(f)).unwrap();
+            if t.contains("## Particulars") {
+                site.write(f, t.replace("## Particulars", "## Details"));
+                let touched = BTreeSet::from(["programmes/ipec/funding.md".to_string()]);
+                return ("restore a heading".to_string(), touched);
+            }
+        }
+        let all = pages(site);
+        let page = self.rng.pick(&all).clone();
+        let file = format!("content/{page}");
+        let text = fs::read_to_string(site.path(&file)).unwrap_or_default();
+        let mut touched = BTreeSet::from([page.clone()]);
+        let op = self.rng.below(17);
+        let what = match op {
+            0 | 1 => {
+                site.write(&file, format!("{text}\nA new paragraph {n}.\n"));
+                "append a paragraph"
+            }
+            2 => {
+                // The first paragraph is the page's summary.
+                let body_start = text.match_indices("+++\n").nth(1).map_or(0, |(i, _)| i + 4);
+                let mut t = text.clone();
+                t.insert_str(body_start, &format!("Edited {n}. "));
+                site.write(&file, t);
+                "edit the summary paragraph"
+            }
+            3 => {
+                let target = self
+                    .rng
+                    .pick(&["Kenya", "Norway", "IPEC", "Republic of Uganda"]);
+                site.write(&file, format!("{text}\nSee [[{target}]].\n"));
+                "add a wikilink"
+            }
+            4 => {
+                let link = self.rng.pick(&[
+                    "@/countries/kenya.md#history",
+                    "@/programmes/ipec/funding.md#details",
+                    "@/news/b.md",
+                ]);
+                site.write(&file, format!("{text}\n[a link]({link})\n"));
+                "add an @/ link"
+            }
+            5 => {
+                // Breaks the #details anchor other pages link to; toggled back later.
+                let f = "content/programmes/ipec/funding.md";
+                let t = fs::read_to_string(site.path(f)).unwrap();
+                let t = if t.contains("## Details") {
+                    t.replace("## Details", "## Particulars")
+                } else {
+                    t.replace("## Particulars", "## Details")
+                };
+                site.write(f, t);
+                touched = BTreeSet::from(["programmes/ipec/funding.md".to_string()]);
+                "toggle a heading others link to"
+            }
+            6 => {
+                let line = format!("description = \"Described at step {n}.\"");
+                let t = match text.lines().find(|l| l.starts_with("description = ")) {
+                    Some(old) => text.replacen(old, &line, 1),
+                    None => insert_key(&text, &line),
+                };
+                site.write(&file, t);
+                "set the description"
+            }
+            7 => {
+                let line = format!("updated = 2001-01-{:02}", n % 28 + 1);
+                let t = match text.lines().find(|l| l.starts_with("updated = ")) {
+                    Some(old) => text.replacen(old, &line, 1),
+                    None => insert_key(&text, &line),
+                };
+                site.write(&file, t);
+                "set updated"
+            }
+            8 => {
+                if text.contains("[extra]") {
+                    site.write(
+                        &file,
+                        text.replacen("[extra]\n", &format!("[extra]\nn{n} = {n}\n"), 1),
+                    );
+                } else {
+                    site.write(
+                        &file,
+                        text.replacen("+++\n", &format!("+++\nextra = {{ note = {n} }}\n"), 1),
+                    );
+                }
+                "change extra"
+            }
+            9 => {
+                let added = "donors = [\"Norway\"] # added";
+                if text.contains(added) {
+                    site.write(&file, text.replace(&format!("{added}\n"), ""));
+                } else if !text.contains("donors = ") {
+                    site.write(&file, insert_key(&text, added));
+                }
+                "add or remove a reference"
+            }
+            10 => {
+                // Titles are part of the site's shape (listings sort by them).
+                if !page.starts_with("countries/")
+                    && !page.starts_with("donors/")
+                    && page != "programmes/ipec/_index.md"
+                {
+                    if let Some(old) = text.lines().find(|l| l.starts_with("title = ")) {
+                        let new = format!("title = \"Title {n}\"");
+                        site.write(&file, text.replacen(old, &new, 1));
+                    }
+                }
+                "change a title"
+            }
+            11 => {
+                let line = format!("weight = {}", self.rng.below(5));
+                let t = match text.lines().find(|l| l.starts_with("weight = ")) {
+                    Some(old) => text.replacen(old, &line, 1),
+                    None => insert_key(&text, &line),
+                };
+                site.write(&file, t);
+                "change a weight"
+            }
+            12 => {
+                let dir = self.rng.pick(&["news", "programmes/ipec", "countries", ""]);
+                let rel = if dir.is_empty() {
+                    format!("new{n}.md")
+                } else {
+                    format!("{dir}/new{n}.md")
+                };
+                let refs = self.rng.pick(&[
+                    "",
+                    "countries = [\"Kenya\"]\n",
+                    "donors = [{ ref = \"Norway\", year = 1999 }]\n",
+                ]);
+                site.write(&format!("content/{rel}"), format!("+++\ntitle = \"New {n}\"\ndate = 1999-07-{:02}\n{refs}+++\nNew page {n}, about [[Benin]].\n", n % 28 + 1));
+                self.created.push(rel.clone());
+                touched = BTreeSet::from([rel]);
+                "create a page"
+            }
+            13 if !self.created.is_empty() => {
+                let i = self.rng.below(self.created.len());
+                let rel = self.created.remove(i);
+                site.remove(&format!("content/{rel}"));
+                touched = BTreeSet::from([rel]);
+                "delete a page"
+            }
+            14 if !self.created.is_empty() => {
+                let i = self.rng.below(self.created.len());
+                let old = self.created.remove(i);
+                let new = format!("news/renamed{n}.md");
+                fs::rename(
+                    site.path(&format!("content/{old}")),
+                    site.path(&format!("content/{new}")),
+                )
+                .unwrap();
+                self.created.push(new.clone());
+                touched = BTreeSet::from([old, new]);
+                "rename a page"
+            }
+            15 => {
+                if let Some((f, t)) = self.broken.pop_first() {
+                    site.write(&format!("content/{f}"), t);
+                    touched = BTreeSet::from([f]);
+                    "fix a broken file"
+                } else {
+                    self.broken.insert(page.clone(), text.clone());
+                    site.write(&file, text.replacen("title = ", "title = \"unclosed\n", 1));
+                    "break the front matter"
+                }
+            }
+            _ => {
+                if let Some(rel) = self.created.last() {
+                    let f = format!("content/{rel}");
+                    let t = fs::read_to_string(site.path(&f)).unwrap();
+                    let t = if t.contains("draft = true\n") {
+                        t.replace("draft = true\n", "")
+                    } else {
+                        insert_key(&t, "draft = true")
+                    };
+                    site.write(&f, t);
+                    touched = BTreeSet::from([rel.clone()]);
+                    "toggle draft"
+                } else {
+                    site.write(&file, format!("{text}\n- item {n}\n"));
+                    "append a list item"
+                }
+            }
+        };
+        (
+            format!(
+                "{what} ({})",
+                touched.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            touched,
+        )
+    }
+}
+
+/// Runs `steps` random steps from `seed` and compares every state with a full build.
+/// Returns how many rebuilds took the fast path.
+fn random_walk(site: &TestSite, seed: u64, steps: usize) -> usize {
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().expect("the fixture builds");
+    session.warm();
+    let mut walk = Walk {
+        rng: Rng(seed),
+        created: Vec::new(),
+        broken: BTreeMap::new(),
+        step: 0,
+    };
+    let mut history = Vec::new();
+    let mut fast = 0;
+    for _ in 0..steps {
+        let (what, touched) = walk.step(site);
+        history.push(what);
+        let changes = ChangeSet {
+            content: touched,
+            ..ChangeSet::default()
+        };
+        // Pages served early (before the rest of the site is rendered) must already be final.
+        let mut early = Vec::new();
+        let result = session.apply(&changes, &mut |snapshot, update| {
+            for path in &update.changed {
+                early.push((path.clone(), snapshot.outputs[path].to_vec()));
+            }
+        });
+        let expected = full_build(site.root());
+        match (result, expected) {
+            (Ok(update), Ok(expected)) => {
+                fast += usize::from(!update.full);
+                for (path, bytes) in &early {
+                    assert!(
+                        expected.get(path) == Some(bytes),
+                        "seed {seed}: {path} was served early with other bytes than a full build's, after: {history:#?}"
+                    );
+                }
+                let actual = served(&mut session);
+                let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+                assert_eq!(
+                    names(&actual),
+                    names(&expected),
+                    "seed {seed}, after: {history:#?}"
+                );
+                for (path, bytes) in &expected {
+                    if actual[path] != *bytes {
+                        crate::support::assert_text(
+                            &String::from_utf8_lossy(&actual[path]),
+                            &String::from_utf8_lossy(bytes),
+                            &format!(
+                                "seed {seed}: {path} differs from a full build after: {history:#?}"
+                            ),
+                        );
+                    }
+                }
+            }
+            (Err(errors), Err(expected)) => {
+                assert_eq!(
+                    errors.render(false),
+                    expected,
+                    "seed {seed}, after: {history:#?}"
+                );
+            }
+            (Ok(_), Err(expected)) => {
+                panic!("seed {seed}: the session built but a full build fails:\n{expected}\nafter: {history:#?}")
+            }
+            (Err(errors), Ok(_)) => panic!(
+                "seed {seed}: the session failed but a full build works:\n{}\nafter: {history:#?}",
+                errors.render(false)
+            ),
+        }
+        session.warm();
+    }
+    eprintln!("seed {seed:x}: {fast} of {steps} rebuilds took the fast path");
+    fast
+}
+
+/// A theme whose templates read every kind of page data and, with `one_collection`, the
+/// countries (with their backlinks) on every page; without, no collection: most edits then take
+/// the fast path with a partial page selection.
+fn use_plain_theme(site: &TestSite, one_collection: bool) {
+    let countries = if one_collection {
+        "<nav>{% for c in collections.countries %}<a href=\"{{ c.url }}\">{{ c.title }}</a> {% for g in c.backlinks %}{{ g.title }}:{% for i in g.items %}{{ i.source.title }} {{ i.source.description }};{% endfor %}{% endfor %}{% endfor %}</nav>"
+    } else {
+        ""
+    };
+    let config = fs::read_to_string(site.path("site.toml")).unwrap();
+    site.write("site.toml", format!("theme = \"plain\"\n{config}"));
+    site.write(
+        "themes/plain/templates/page.html",
+        r#"<!DOCTYPE html><html><head><title>{{ page.title }} — {{ site.title }}</title></head><body>
+<nav>{% for s in site.sections %}<a href="{{ s.url }}">{{ s.title }} {{ s.backlink_count }}</a>{% endfor %}</nav>
+COLLECTIONS
+<ol>{% for a in page.ancestors %}<li>{{ a.title }} {{ a.description }}</li>{% endfor %}</ol>
+<main><h1>{{ page.title }}</h1><p>{{ page.description }} {{ page.updated }} {{ page.word_count }}</p>{{ page.content }}
+{% for t in page.toc %}{{ t.id }} {% endfor %}
+<ul>{% for p in page.pages %}<li><a href="{{ p.url }}">{{ p.title }}</a> {{ p.summary }} {{ p.description }} {{ p.backlink_count }} {{ p.extra | tojson }} {{ p.parent.title }} {{ p.entity.extra | tojson }}</li>{% endfor %}</ul>
+<ul>{% for p in page.subsections %}<li>{{ p.title }} {{ p.summary }} {{ p.backlink_count }}</li>{% endfor %}</ul>
+{% for g in page.references %}<h2>{{ g.title }}</h2>{% for i in g.items %}{{ i.target.title }} {{ i.target.summary }} {{ i.relation }} {{ i.line }};{% endfor %}{% endfor %}
+{% for g in page.backlinks %}<h2>{{ g.title }}</h2>{% for i in g.items %}{{ i.source.title }} {{ i.source.description }} {{ i.source.extra | tojson }} {{ i.relation }} {{ i.line }} {{ i.anchor }};{% endfor %}{% endfor %}
+{{ page.backlink_count }} {% if page.entity %}{{ page.entity.title }} {{ page.entity.summary }}{% endif %} {% if page.parent %}{{ page.parent.title }} {{ page.parent.summary }}{% endif %}
+</main></body></html>
+"#
+        .replace("COLLECTIONS", countries),
+    );
+    site.write(
+        "themes/plain/templates/section.html",
+        "{% include \"page.html\" %}",
+    );
+    site.write(
+        "themes/plain/templates/index.html",
+        "{% include \"page.html\" %}",
+    );
+    site.write(
+        "themes/plain/templates/404.html",
+        "<!DOCTYPE html><title>Not found — {{ site.title }}</title><body>{% for s in site.sections %}{{ s.title }} {% endfor %}</body>",
+    );
+}
+
+const STEPS: usize = 60;
+
+#[test]
+fn random_edits_with_the_default_theme_match_a_full_build() {
+    for seed in [0x5eed_0001, 0x5eed_0002, 0x5eed_0003] {
+        let site = TestSite::fixture("serve-site");
+        random_walk(&site, seed, STEPS);
+    }
+}
+
+#[test]
+fn random_edits_with_a_theme_reading_one_collection_match_a_full_build() {
+    let mut fast = 0;
+    for seed in [0x5eed_0004, 0x5eed_0005, 0x5eed_0006] {
+        let site = TestSite::fixture("serve-site");
+        use_plain_theme(&site, true);
+        fast += random_walk(&site, seed, STEPS);
+    }
+    // The walk must exercise the fast path, not only full builds.
+    assert!(fast >= STEPS, "only {fast} fast rebuilds");
+}
+
+#[test]
+fn random_edits_with_a_theme_reading_no_collection_match_a_full_build() {
+    let mut fast = 0;
+    for seed in [0x5eed_0007, 0x5eed_0008, 0x5eed_0009, 0x5eed_000a] {
+        let site = TestSite::fixture("serve-site");
+        use_plain_theme(&site, false);
+        fast += random_walk(&site, seed, STEPS);
+    }
+    assert!(fast >= STEPS, "only {fast} fast rebuilds");
+}
+
+#[test]
+fn a_body_edit_renders_only_that_page() {
+    let site = TestSite::fixture("serve-site");
+    use_plain_theme(&site, true);
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().unwrap();
+    session.warm();
+    let text = fs::read_to_string(site.path("content/news/b.md")).unwrap();
+    site.write("content/news/b.md", format!("{text}\nA late addition.\n"));
+    let update = session
+        .apply(
+            &ChangeSet {
+                content: BTreeSet::from(["news/b.md".to_string()]),
+                ..ChangeSet::default()
+            },
+            &mut |_, _| panic!("nothing to serve early"),
+        )
+        .unwrap();
+    assert!(!update.full);
+    assert_eq!(update.rendered, 1);
+    assert_eq!(update.changed, ["news/b/index.html"]);
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}
+
+#[test]
+fn a_description_change_renders_the_pages_that_show_it() {
+    let site = TestSite::fixture("serve-site");
+    use_plain_theme(&site, true);
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().unwrap();
+    session.warm();
+    let f = "content/news/a.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(f, insert_key(&text, "description = \"Now described.\""));
+    let mut first = Vec::new();
+    let update = session
+        .apply(
+            &ChangeSet {
+                content: BTreeSet::from(["news/a.md".to_string()]),
+                ..ChangeSet::default()
+            },
+            &mut |_, update| first = update.changed.clone(),
+        )
+        .unwrap();
+    assert!(!update.full);
+    // Served first: the page, its section (listing it), Kenya and IPEC (it references them,
+    // so their backlinks show it); then every page, as each shows Kenya's backlinks through
+    // `collections.countries`.
+    assert_eq!(
+        first,
+        [
+            "countries/kenya/index.html",
+            "news/a/index.html",
+            "news/index.html",
+            "programmes/ipec/index.html"
+        ]
+    );
+    assert!(update.changed.contains(&"about/index.html".to_string()));
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}

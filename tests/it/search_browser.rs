@@ -1,0 +1,159 @@
+//! Search in a real browser (headless Chromium, driven by `chromium.rs`), on the Global
+//! Programmes site served from a sub-path: typing "bonded labour" in the header's search box and
+//! pressing Enter, or typing it on the search page, lists the IPEC page about it first, with its
+//! section and a snippet marking the words; the result link opens it; and the same search works
+//! with the built site opened from disk.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::chromium::Chromium;
+use crate::support::{run, TestServer};
+
+const MOUNT: &str = "/global-programmes/";
+
+/// Waits (no sleep: a MutationObserver inside the page) until the status line reports the results
+/// for "bonded labour", then returns `{status, results: [{title, href, section, marks}]}`.
+const RESULTS: &str = r#"new Promise((resolve) => {
+  const status = document.getElementById("search-status");
+  const list = document.getElementById("search-results");
+  const done = () => status.textContent.endsWith("for “bonded labour”");
+  const read = () => ({
+    status: status.textContent,
+    results: [...list.querySelectorAll("li")].map((li) => ({
+      title: li.querySelector("h2 a").textContent,
+      href: li.querySelector("h2 a").href,
+      section: (li.querySelector(".search-section") || {}).textContent || "",
+      marks: [...li.querySelectorAll(".search-snippet mark")].map((m) => m.textContent.toLowerCase()),
+    })),
+  });
+  if (done()) return resolve(read());
+  new MutationObserver((_, observer) => {
+    if (done()) { observer.disconnect(); resolve(read()); }
+  }).observe(status, { childList: true, characterData: true, subtree: true });
+})"#;
+
+fn type_text(browser: &mut Chromium, text: &str) {
+    for c in text.chars() {
+        let key = c.to_string();
+        browser.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": "keyDown", "text": key, "key": key}),
+        );
+        browser.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": "keyUp", "key": key}),
+        );
+    }
+}
+
+/// The title of IPEC's programme page, as the build wrote it into graph.json.
+fn ipec_title(out: &Path) -> String {
+    let graph: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("graph.json")).unwrap()).unwrap();
+    graph["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "programmes/ipec/_index.md")
+        .expect("the IPEC programme page")["title"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn assert_finds_the_worst_forms_page(found: &Value, ipec: &str, expected_href: &str) {
+    let results = found["results"].as_array().unwrap();
+    let first = &results[0];
+    assert_eq!(first["href"], expected_href, "{found:#}");
+    assert!(
+        first["section"].as_str().unwrap().ends_with(ipec),
+        "section of the result: {found:#}"
+    );
+    let marks: Vec<&str> = first["marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert!(
+        marks.iter().any(|m| m.starts_with("bonded"))
+            && marks.iter().any(|m| m.starts_with("labour")),
+        "the snippet marks the words: {found:#}"
+    );
+    assert!(
+        found["status"]
+            .as_str()
+            .unwrap()
+            .ends_with("for “bonded labour”"),
+        "{found:#}"
+    );
+}
+
+#[test]
+fn typing_bonded_labour_finds_the_ipec_page_about_it() {
+    let out = tempfile::tempdir().unwrap();
+    let server = TestServer::static_files(out.path(), MOUNT);
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let args = ["build", "--base-url", &server.url(MOUNT), "--output"];
+    let built = run(
+        repo,
+        &[&args[..], &[out.path().to_str().unwrap()]].concat(),
+        &[],
+    );
+    assert_eq!(built.code, Some(0), "{}", built.stderr);
+    let ipec = ipec_title(out.path());
+
+    let mut browser = Chromium::launch();
+    // From the search box in the header of the home page: type, press Enter.
+    browser.navigate(&server.url(MOUNT));
+    browser.eval("document.getElementById('site-search-q').focus()");
+    type_text(&mut browser, "bonded labour");
+    for kind in ["keyDown", "keyUp"] {
+        let mut key =
+            json!({"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13});
+        if kind == "keyDown" {
+            key["text"] = "\r".into();
+        }
+        browser.call("Input.dispatchKeyEvent", key);
+    }
+    browser.wait_event("Page.loadEventFired", "the search page to load");
+    let found = browser.eval(RESULTS);
+    let page = server.url(&format!("{MOUNT}programmes/ipec/worst-forms/"));
+    assert_finds_the_worst_forms_page(&found, &ipec, &page);
+
+    // On the search page, results follow the typing.
+    browser.eval(
+        "for (const id of ['search-results', 'search-status']) \
+           document.getElementById(id).textContent = ''; \
+         const input = document.getElementById('search-input'); input.value = ''; input.focus()",
+    );
+    type_text(&mut browser, "bonded labour");
+    let found = browser.eval(RESULTS);
+    assert_finds_the_worst_forms_page(&found, &ipec, &page);
+    assert_eq!(
+        browser.eval("location.search"),
+        "?q=bonded+labour",
+        "the query is kept in the address"
+    );
+
+    // The result link opens the page.
+    browser.eval("document.querySelector('#search-results h2 a').click()");
+    browser.wait_event("Page.loadEventFired", "the result page to load");
+    assert_eq!(browser.eval("location.href"), page.as_str());
+    assert!(browser.take_events("Runtime.exceptionThrown").is_empty());
+
+    // From disk: the page's scripts and the result links are relative to the file.
+    let search = out.path().join("search/index.html");
+    browser.navigate(&format!("file://{}?q=bonded%20labour", search.display()));
+    let found = browser.eval(RESULTS);
+    let on_disk = format!(
+        "file://{}",
+        out.path()
+            .join("programmes/ipec/worst-forms/index.html")
+            .display()
+    );
+    assert_finds_the_worst_forms_page(&found, &ipec, &on_disk);
+    assert!(browser.take_events("Runtime.exceptionThrown").is_empty());
+}

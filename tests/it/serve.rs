@@ -1,0 +1,647 @@
+//! `weft serve` over HTTP on 127.0.0.1: what it serves and how (types, folders, 404, HEAD, no
+//! caching, no byte outside the output), live-reload events after every rebuild, a failed build
+//! keeping the last good site, many event streams not starving requests, and no 404 while it
+//! rebuilds. Every wait polls with a deadline; the server is the real binary on a free port.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::support::{TestSite, WEFT};
+
+/// How long any one wait may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// A running `weft serve`, stopped when dropped.
+pub struct Serve {
+    child: Child,
+    pub port: u16,
+    log: Arc<Mutex<String>>,
+}
+
+/// One HTTP response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", String::as_str)
+    }
+}
+
+impl Serve {
+    /// `weft --root ROOT serve --port 0 ARGS`; waits for the URL it prints.
+    pub fn start(root: &Path, args: &[&str]) -> Serve {
+        Serve::on_port(root, 0, args)
+    }
+
+    pub fn on_port(root: &Path, port: u16, args: &[&str]) -> Serve {
+        let mut child = Command::new(WEFT)
+            .arg("--root")
+            .arg(root)
+            .args(["serve", "--port", &port.to_string()])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start weft serve");
+        let log = Arc::new(Mutex::new(String::new()));
+        let keep = log.clone();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = keep.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout
+            .read_line(&mut line)
+            .expect("read weft serve's output");
+        let port = line
+            .split("http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "weft serve printed no URL: {line:?}\nstderr:\n{}",
+                    log.lock().unwrap()
+                )
+            });
+        Serve { child, port, log }
+    }
+
+    /// What the server printed on stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path)
+    }
+
+    /// Sends `METHOD target HTTP/1.1` as it is (no normalisation of the target).
+    pub fn request(&self, method: &str, target: &str) -> Reply {
+        request(self.port, method, target)
+    }
+
+    /// Polls `path` until `ok` holds for the reply; fails with the last reply after the deadline.
+    pub fn wait_for(&self, path: &str, what: &str, ok: impl Fn(&Reply) -> bool) -> Reply {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let reply = self.get(path);
+            if ok(&reply) {
+                return reply;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{path}: {what} did not happen within {DEADLINE:?}; last reply {} {}\nserver said:\n{}",
+                reply.status,
+                reply.text(),
+                self.log()
+            );
+            std::thread::yield_now();
+        }
+    }
+
+    /// A live-reload client, connected once its `hello` arrived.
+    pub fn events(&self) -> Events {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        write!(
+            stream,
+            "GET /__weft/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let mut events = Events {
+            reader: BufReader::new(stream),
+            hello: String::new(),
+        };
+        events.hello = events.wait("hello");
+        events
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One raw HTTP/1.1 request with `Connection: close`.
+pub fn request(port: u16, method: &str, target: &str) -> Reply {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to weft serve");
+    stream.set_read_timeout(Some(DEADLINE)).unwrap();
+    write!(
+        stream,
+        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).expect("read the reply");
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&buf)));
+    let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: buf[split + 4..].to_vec(),
+    }
+}
+
+/// A Server-Sent Events stream read line by line.
+pub struct Events {
+    reader: BufReader<TcpStream>,
+    /// The data of the stream's first event, `hello`.
+    pub hello: String,
+}
+
+impl Events {
+    /// The next event (name, data), or a failure after the deadline.
+    pub fn next(&mut self) -> (String, String) {
+        let deadline = Instant::now() + DEADLINE;
+        let (mut name, mut data) = (String::new(), String::new());
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no event within {DEADLINE:?}");
+            self.reader.get_mut().set_read_timeout(Some(left)).unwrap();
+            let mut line = String::new();
+            match self.reader.read_line(&mut line) {
+                Ok(0) => panic!("the event stream ended"),
+                Ok(_) => {}
+                Err(e) => panic!("reading the event stream: {e}"),
+            }
+            let line = line.trim_end_matches(['\r', '\n']);
+            if let Some(v) = line.strip_prefix("event: ") {
+                name = v.to_string();
+            } else if let Some(v) = line.strip_prefix("data: ") {
+                data = v.to_string();
+            } else if line.is_empty() && !name.is_empty() {
+                return (name, data);
+            }
+        }
+    }
+
+    /// Skips events until one named `name`; returns its data.
+    pub fn wait(&mut self, name: &str) -> String {
+        loop {
+            let (n, data) = self.next();
+            if n == name {
+                return data;
+            }
+        }
+    }
+}
+
+fn fixture() -> TestSite {
+    TestSite::fixture("serve-site")
+}
+
+fn append(site: &TestSite, path: &str, text: &str) {
+    let old = std::fs::read_to_string(site.path(path)).unwrap();
+    site.write(path, format!("{old}{text}"));
+}
+
+#[test]
+fn pages_and_files_are_served_with_their_types_and_never_cached() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    assert_ne!(serve.port, 0);
+
+    let home = serve.get("/");
+    assert_eq!(home.status, 200);
+    assert_eq!(home.header("content-type"), "text/html; charset=utf-8");
+    assert_eq!(home.header("cache-control"), "no-store");
+    assert!(home.text().contains("<script src=\"/__weft/live.js\""));
+
+    let kenya = serve.get("/countries/kenya/");
+    assert_eq!(kenya.status, 200);
+    assert!(kenya.text().contains("Kenya signed an MOU in 1992."));
+    assert_eq!(serve.get("/countries/kenya/index.html").body, kenya.body);
+
+    let folder = serve.get("/countries/kenya");
+    assert_eq!(folder.status, 301);
+    assert_eq!(folder.header("location"), "/countries/kenya/");
+
+    let css = serve.get("/css/site.css");
+    assert_eq!(css.status, 200);
+    assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
+    assert_eq!(css.text(), "body { background-color: rgb(1, 2, 3); }\n");
+    assert_eq!(css.header("cache-control"), "no-store");
+
+    let photo = serve.get("/news/c/photo.txt");
+    assert_eq!((photo.status, photo.text().as_str()), (200, "a photo\n"));
+    assert_eq!(photo.header("content-type"), "text/plain; charset=utf-8");
+    assert_eq!(
+        serve.get("/sitemap.xml").header("content-type"),
+        "application/xml"
+    );
+    assert_eq!(
+        serve.get("/favicon.svg").header("content-type"),
+        "image/svg+xml"
+    );
+    assert_eq!(
+        serve.get("/__weft/live.js").header("content-type"),
+        "text/javascript; charset=utf-8"
+    );
+
+    let missing = serve.get("/no/such/page/");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("content-type"), "text/html; charset=utf-8");
+    assert!(missing.text().contains("<script src=\"/__weft/live.js\""));
+    assert!(
+        !site.path("public").exists(),
+        "weft serve must not write public/"
+    );
+    assert!(missing.text().contains("Serve fixture"));
+
+    let head = serve.request("HEAD", "/countries/kenya/");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("content-length"), kenya.body.len().to_string());
+    assert_eq!(serve.request("POST", "/").status, 405);
+}
+
+#[test]
+fn weft_build_output_has_no_live_reload_script() {
+    let site = fixture();
+    site.build();
+    for (path, bytes) in site.output() {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("__weft"), "{path} mentions __weft");
+    }
+}
+
+#[test]
+fn no_byte_from_outside_the_output_is_served() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.txt");
+    std::fs::write(&secret, "TOPSECRET").unwrap();
+    // Symbolic links in the site pointing out of it, to a file and to a folder.
+    let site = fixture()
+        .symlink("static/leak.txt", secret.to_str().unwrap())
+        .symlink("static/leakdir", outside.path().to_str().unwrap());
+    let serve = Serve::start(site.root(), &[]);
+    let attacks = [
+        "/../secret.txt",
+        "/../../../../../../etc/passwd",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/%2E%2E/etc/passwd",
+        "/..%2fsecret.txt",
+        "/css/..%2f..%2f..%2fsecret.txt",
+        "/css/%2e%2e%2f%2e%2e%2fsite.toml",
+        "/..%5csecret.txt",
+        "/css\\..\\..\\secret.txt",
+        "/index.html%00.txt",
+        "/%00",
+        "//etc/passwd",
+        "/etc/passwd",
+        "http://127.0.0.1/../secret.txt",
+        "/leak.txt",
+        "/leak/",
+        "/leakdir/secret.txt",
+        "/site.toml",
+        "/content/about.md",
+        "/static/css/site.css",
+        "/./site.toml",
+        "/%2fetc%2fpasswd",
+    ];
+    for target in attacks {
+        let reply = serve.request("GET", target);
+        assert!(
+            matches!(reply.status, 400 | 404),
+            "{target} answered {}",
+            reply.status
+        );
+        let text = reply.text();
+        assert!(!text.contains("TOPSECRET"), "{target} leaked the secret");
+        assert!(!text.contains("root:x:0:0"), "{target} leaked /etc/passwd");
+        assert!(!text.contains("[collections"), "{target} leaked site.toml");
+    }
+}
+
+#[test]
+fn a_taken_port_is_one_line_with_a_hint_and_exit_code_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let site = fixture();
+    let run = site.weft(&["serve", "--port", &port]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].starts_with(&format!("error: cannot listen on 127.0.0.1:{port}: "))
+            && lines[0].contains("--port 0"),
+        "{}",
+        lines[0]
+    );
+}
+
+#[test]
+fn an_edit_is_swapped_in_before_it_is_announced() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    let mut events = serve.events();
+    append(
+        &site,
+        "content/countries/kenya.md",
+        "\nFreshly edited text.\n",
+    );
+    let data = events.wait("reload");
+    assert!(data.contains("\"/countries/kenya/\""), "{data}");
+    // Announced only after the swap: the very next request has the new text.
+    assert!(serve
+        .get("/countries/kenya/")
+        .text()
+        .contains("Freshly edited text."));
+}
+
+#[test]
+fn a_stylesheet_edit_is_announced_as_css() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    let mut events = serve.events();
+    site.write(
+        "static/css/site.css",
+        "body { background-color: rgb(4, 5, 6); }\n",
+    );
+    let (name, _) = events.next();
+    assert_eq!(name, "css");
+    assert!(serve.get("/css/site.css").text().contains("rgb(4, 5, 6)"));
+}
+
+#[test]
+fn a_failed_build_keeps_the_last_good_site_and_reports_every_error() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    let mut events = serve.events();
+    let good = std::fs::read_to_string(site.path("content/news/a.md")).unwrap();
+    site.write(
+        "content/news/a.md",
+        good.replace("title = \"First news\"", "title = \"<b>unclosed"),
+    );
+    let data = events.wait("errors");
+    assert!(data.contains("\"file\":\"content/news/a.md\""), "{data}");
+    assert!(data.contains("\"line\":2"), "{data}");
+    assert!(data.contains("<b>unclosed"), "{data}");
+    // The last good site is still served, and a client connecting now hears of the errors.
+    let page = serve.get("/news/a/");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("First news"));
+    let mut late = serve.events();
+    assert!(late.wait("errors").contains("content/news/a.md"));
+
+    site.write(
+        "content/news/a.md",
+        good.replace("First news", "First news, fixed"),
+    );
+    assert_eq!(events.next().0, "ok");
+    assert!(events.wait("reload").contains("\"/news/a/\""));
+    assert!(serve.get("/news/a/").text().contains("First news, fixed"));
+}
+
+#[test]
+fn created_deleted_and_renamed_pages_and_folders_are_picked_up() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    let mut events = serve.events();
+
+    site.write(
+        "content/extra/_index.md",
+        "+++\ntitle = \"Extra\"\n+++\nA new section.\n",
+    );
+    site.write("content/extra/x.md", "+++\ntitle = \"X page\"\n+++\nNew.\n");
+    serve.wait_for("/extra/x/", "the new page", |r| {
+        r.status == 200 && r.text().contains("X page")
+    });
+
+    site.remove("content/news/b.md");
+    loop {
+        let data: serde_json::Value = serde_json::from_str(&events.wait("reload")).unwrap();
+        if data["removed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u == "/news/b/")
+        {
+            break;
+        }
+    }
+    assert_eq!(serve.get("/news/b/").status, 404);
+
+    std::fs::rename(site.path("content/extra"), site.path("content/moved")).unwrap();
+    serve.wait_for("/moved/x/", "the moved folder", |r| r.status == 200);
+    serve.wait_for("/extra/x/", "the old folder to go", |r| r.status == 404);
+}
+
+#[test]
+fn editor_temp_files_cause_no_rebuild_and_atomic_saves_are_seen() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    for temp in [
+        "content/.#kenya.md",
+        "content/kenya.md~",
+        "content/4913",
+        "content/.kenya.md.swp",
+        "content/#kenya.md#",
+    ] {
+        site.write(temp, "+++\nnot = [valid\n");
+    }
+    // An editor's save: write a temporary file beside the page, rename it over the page.
+    let text = std::fs::read_to_string(site.path("content/countries/kenya.md")).unwrap();
+    site.write(
+        "content/countries/.kenya.md.tmp",
+        format!("{text}\nSaved by rename.\n"),
+    );
+    std::fs::rename(
+        site.path("content/countries/.kenya.md.tmp"),
+        site.path("content/countries/kenya.md"),
+    )
+    .unwrap();
+    serve.wait_for("/countries/kenya/", "the renamed save", |r| {
+        r.text().contains("Saved by rename.")
+    });
+    // The rebuild is logged before it is served; the log is read by another thread.
+    let deadline = Instant::now() + DEADLINE;
+    while !serve.log().contains("rebuilt") && Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    let log = serve.log();
+    assert_eq!(log.matches("rebuilt").count(), 1, "{log}");
+    assert!(!log.contains("error"), "{log}");
+}
+
+#[test]
+fn polling_sees_edits_too() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &["--poll"]);
+    append(&site, "content/about.md", "\nPolled change.\n");
+    serve.wait_for("/about/", "the polled edit", |r| {
+        r.text().contains("Polled change.")
+    });
+}
+
+#[test]
+fn twenty_event_streams_do_not_starve_two_hundred_requests() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    let streams: Vec<Events> = (0..20).map(|_| serve.events()).collect();
+    let port = serve.port;
+    let paths = [
+        "/",
+        "/countries/kenya/",
+        "/news/a/",
+        "/css/site.css",
+        "/programmes/ipec/",
+    ];
+    let handles: Vec<_> = (0..200)
+        .map(|i| {
+            let path = paths[i % paths.len()];
+            std::thread::spawn(move || request(port, "GET", path).status)
+        })
+        .collect();
+    let statuses: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(statuses, vec![200; 200]);
+    drop(streams);
+}
+
+#[test]
+fn other_pages_keep_answering_200_during_rebuilds() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let port = serve.port;
+    let poller = {
+        let (stop, answered) = (stop.clone(), answered.clone());
+        std::thread::spawn(move || {
+            let mut bad = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                for path in [
+                    "/",
+                    "/countries/kenya/",
+                    "/news/a/",
+                    "/programmes/ipec/funding/",
+                    "/sitemap.xml",
+                ] {
+                    let status = request(port, "GET", path).status;
+                    answered.fetch_add(1, Ordering::Relaxed);
+                    if status != 200 {
+                        bad.push((path, status));
+                    }
+                }
+            }
+            bad
+        })
+    };
+    // Full rebuilds (a title moves listings; a new page) and fast ones.
+    for i in 0..4 {
+        let f = "content/news/b.md";
+        let text = std::fs::read_to_string(site.path(f)).unwrap();
+        let title = text
+            .lines()
+            .find(|l| l.starts_with("title = "))
+            .unwrap()
+            .to_string();
+        site.write(
+            f,
+            text.replacen(&title, &format!("title = \"Second news {i}\""), 1),
+        );
+        serve.wait_for("/news/", "the new title in the listing", |r| {
+            r.text().contains(&format!("Second news {i}"))
+        });
+        site.write(
+            &format!("content/news/n{i}.md"),
+            format!("+++\ntitle = \"N{i}\"\n+++\nx\n"),
+        );
+        serve.wait_for(&format!("/news/n{i}/"), "the new page", |r| r.status == 200);
+        append(
+            &site,
+            "content/countries/kenya.md",
+            &format!("\nEdit {i}.\n"),
+        );
+        serve.wait_for("/countries/kenya/", "the edit", |r| {
+            r.text().contains(&format!("Edit {i}."))
+        });
+    }
+    stop.store(true, Ordering::Relaxed);
+    let bad = poller.join().unwrap();
+    assert!(answered.load(Ordering::Relaxed) > 0);
+    assert!(
+        bad.is_empty(),
+        "answers other than 200 during rebuilds: {bad:?}"
+    );
+}
+
+#[test]
+fn each_server_start_says_hello_with_a_new_id() {
+    let site = fixture();
+    let first = Serve::start(site.root(), &[]);
+    let hello_a = first.events().hello;
+    let second = Serve::start(site.root(), &[]);
+    let hello_b = second.events().hello;
+    assert_ne!(hello_a, hello_b);
+    // Pages carry the id of the server that served them.
+    let page = first.get("/").text();
+    let id: String = hello_a
+        .split("\"server\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(page.contains(&format!("data-server=\"{id}\"")), "{page}");
+}
+
+#[test]
+fn a_folder_created_after_the_start_is_watched_too() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    let lost = |n: &str| format!("<!DOCTYPE html><title>Lost</title><body>Lost {n}</body>");
+    site.write("templates/404.html", lost("once"));
+    serve.wait_for("/nowhere/", "the new template", |r| {
+        r.status == 404 && r.text().contains("Lost once")
+    });
+    site.write("templates/404.html", lost("twice"));
+    serve.wait_for("/nowhere/", "the edited template", |r| {
+        r.text().contains("Lost twice")
+    });
+}

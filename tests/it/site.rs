@@ -1,0 +1,436 @@
+//! The Global Programmes site read back from its built HTML: the facts of the seed paper
+//! (GB.274/TC, March 1999) are on the pages that should state them, and every relation shows
+//! on both of its ends — the page that states it and the entity it names.
+//!
+//! Pages are parsed with an HTML parser (scraper) and read through what the default theme
+//! renders for people: the relation lists and tables of its panels (`section.panel`), the
+//! facts list, the links. Prose is not matched, so the content can be reworded freely.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use scraper::{ElementRef, Html, Selector};
+
+use crate::support::{real_site, TestSite, REAL_SITE_PATH};
+
+/// The URL of a site path (`countries/kenya/`) as the pages link to it.
+fn url(path: &str) -> String {
+    format!("{REAL_SITE_PATH}{path}")
+}
+
+fn selector(css: &str) -> Selector {
+    Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css:?}: {e}"))
+}
+
+/// Text of an element with its whitespace collapsed.
+fn text(element: ElementRef<'_>) -> String {
+    let all: String = element.text().collect();
+    all.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One built page, parsed.
+struct Page {
+    path: String,
+    html: Html,
+}
+
+/// One item of a page's panels: the entity it names (its first link) and what it says.
+#[derive(Debug)]
+struct Relation {
+    href: String,
+    text: String,
+}
+
+impl Page {
+    /// The built page at site path `path` (`countries/kenya/`, `404.html`).
+    fn open(path: &str) -> Page {
+        let file = if path.is_empty() || path.ends_with('/') {
+            format!("{path}index.html")
+        } else {
+            path.to_string()
+        };
+        let source = std::fs::read_to_string(real_site().join(&file))
+            .unwrap_or_else(|e| panic!("no built page {file}: {e}"));
+        Page {
+            path: path.to_string(),
+            html: Html::parse_document(&source),
+        }
+    }
+
+    fn select(&self, css: &str) -> Vec<ElementRef<'_>> {
+        self.html.select(&selector(css)).collect()
+    }
+
+    /// The relation items of the panels matching `panels` (list items and table rows), each
+    /// with the first link it holds.
+    fn relations_in(&self, panels: &str) -> Vec<Relation> {
+        let link = selector("a[href]");
+        let items = format!("{panels} li, {panels} tbody tr");
+        self.select(&items)
+            .into_iter()
+            .filter_map(|item| {
+                let first = item.select(&link).next()?;
+                Some(Relation {
+                    href: first.value().attr("href").unwrap().to_string(),
+                    text: text(item),
+                })
+            })
+            .collect()
+    }
+
+    /// Asserts that one relation item of the panels names `target` (a site path) and says
+    /// each of `words`.
+    fn assert_relation(&self, target: &str, words: &[&str]) {
+        self.assert_relation_in("main section.panel", target, words)
+    }
+
+    /// [`Page::assert_relation`] for the items of the sections matching `panels`.
+    fn assert_relation_in(&self, panels: &str, target: &str, words: &[&str]) {
+        let relations = self.relations_in(panels);
+        let href = url(target);
+        let found = relations
+            .iter()
+            .any(|r| r.href == href && words.iter().all(|w| r.text.contains(w)));
+        assert!(
+            found,
+            "{}: no relation to {href} saying {words:?}; its relations:\n{}",
+            self.path,
+            list(&relations)
+        );
+    }
+
+    /// `(href, text)` of every link in the page's `main` to another page.
+    fn links(&self) -> Vec<(String, String)> {
+        self.select("main a[href]:not([href^='#'])")
+            .into_iter()
+            .map(|a| (a.value().attr("href").unwrap().to_string(), text(a)))
+            .collect()
+    }
+
+    /// The `dd` of the facts list entry whose `dt` is `term`.
+    fn fact(&self, term: &str) -> String {
+        let dt = selector("dt");
+        let dd = selector("dd");
+        for entry in self.select("main dl.facts > div") {
+            if entry.select(&dt).next().map(text).as_deref() == Some(term) {
+                return entry.select(&dd).next().map(text).unwrap_or_default();
+            }
+        }
+        panic!("{}: no fact {term:?} in its facts list", self.path)
+    }
+}
+
+fn list(relations: &[Relation]) -> String {
+    relations
+        .iter()
+        .map(|r| format!("  {} :: {}", r.href, r.text))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Site paths (`countries/kenya/`) of every built HTML page, mapped to the file.
+fn all_pages() -> BTreeMap<String, String> {
+    crate::support::tree(real_site())
+        .into_keys()
+        .filter(|f| f.ends_with(".html"))
+        .map(|f| {
+            let path = f.strip_suffix("index.html").unwrap_or(&f).to_string();
+            (path, f)
+        })
+        .collect()
+}
+
+/// Whether a URL is an entity page: `/global-programmes/<collection>/<name>/`.
+fn entity_path(href: &str) -> Option<&str> {
+    let path = href.strip_prefix(REAL_SITE_PATH)?;
+    let mut parts = path.trim_end_matches('/').split('/');
+    let collection = parts.next()?;
+    let name = parts.next()?;
+    let is_entity = ["countries", "donors", "partners", "programmes"].contains(&collection)
+        && !name.is_empty()
+        && parts.next().is_none()
+        && path.ends_with('/');
+    is_entity.then_some(path)
+}
+
+#[test]
+fn kenya_lists_ipec_with_its_mou_and_ipec_lists_kenya() {
+    Page::open("countries/kenya/").assert_relation("programmes/ipec/", &["MOU"]);
+    Page::open("programmes/ipec/").assert_relation("countries/kenya/", &["MOU"]);
+    Page::open("programmes/ipec/coverage/").assert_relation("countries/kenya/", &["MOU"]);
+}
+
+#[test]
+fn the_united_states_page_shows_usd_29_5_million_for_1999_from_ipec() {
+    let us = Page::open("donors/united-states/");
+    us.assert_relation("programmes/ipec/", &["1999", "USD 29.5 million"]);
+    assert!(
+        !us.select("main data[value='29500000']").is_empty(),
+        "the amount is not machine-readable on the United States' page"
+    );
+    // The other ends: the funding page that states it, the programme, the donors index.
+    Page::open("programmes/ipec/funding/")
+        .assert_relation("donors/united-states/", &["$29.5 million", "1999"]);
+    Page::open("programmes/ipec/").assert_relation("donors/united-states/", &["USD 29.5 million"]);
+    let donors = Page::open("donors/");
+    donors.assert_relation_in(
+        "main section.donor-index",
+        "donors/united-states/",
+        &["IPEC", "USD 29.5 million"],
+    );
+    assert_chart_bar(&donors, "United States", "USD 29.5 million");
+}
+
+#[test]
+fn belgium_gives_step_its_8_2_million_on_both_ends() {
+    let belgium = Page::open("donors/belgium/");
+    belgium.assert_relation("programmes/step/", &["core donor", "USD 8.2 million"]);
+    Page::open("programmes/step/funding/").assert_relation("donors/belgium/", &["$8.2 million"]);
+    Page::open("programmes/step/").assert_relation("donors/belgium/", &["USD 8.2 million"]);
+    let donors = Page::open("donors/");
+    donors.assert_relation_in(
+        "main section.donor-index",
+        "donors/belgium/",
+        &["STEP", "USD 8.2 million"],
+    );
+    assert_chart_bar(&donors, "Belgium", "USD 8.2 million");
+}
+
+/// The donors index's bar chart (inline SVG) has a bar labelled `donor` showing `value`.
+fn assert_chart_bar(donors: &Page, donor: &str, value: &str) {
+    let label = selector(".bar-label");
+    let amount = selector(".bar-value");
+    let bars: Vec<(String, String)> = donors
+        .select("main svg.bar-chart g.bar")
+        .into_iter()
+        .map(|g| {
+            let get = |s: &Selector| g.select(s).next().map(text).unwrap_or_default();
+            (get(&label), get(&amount))
+        })
+        .collect();
+    assert!(
+        bars.contains(&(donor.to_string(), value.to_string())),
+        "the donors chart has no bar {donor}: {value}; its bars: {bars:?}"
+    );
+}
+
+#[test]
+fn pakistan_links_to_ipec_and_womemp_and_both_list_pakistan() {
+    let pakistan = Page::open("countries/pakistan/");
+    pakistan.assert_relation("programmes/ipec/", &["MOU"]);
+    pakistan.assert_relation("programmes/womemp/", &["national action plan"]);
+    Page::open("programmes/ipec/").assert_relation("countries/pakistan/", &["MOU"]);
+    Page::open("programmes/womemp/")
+        .assert_relation("countries/pakistan/", &["national action plan"]);
+    Page::open("programmes/womemp/national-action-plans/")
+        .assert_relation("countries/pakistan/", &["completed by March 1998"]);
+}
+
+#[test]
+fn the_five_1998_mou_signatories_are_those_of_para_2_on_both_ends() {
+    let coverage = Page::open("programmes/ipec/coverage/");
+    let signed_1998: BTreeSet<String> = coverage
+        .relations_in("main section.panel.references")
+        .into_iter()
+        .filter(|r| r.text.contains("MOU") && r.text.contains("1998"))
+        .map(|r| r.href)
+        .collect();
+    let para_2 = ["madagascar", "mali", "paraguay", "south-africa", "uganda"];
+    let expected: BTreeSet<String> = para_2
+        .iter()
+        .map(|c| url(&format!("countries/{c}/")))
+        .collect();
+    assert_eq!(
+        signed_1998, expected,
+        "the 1998 MOU signatories on the coverage page"
+    );
+    for country in para_2 {
+        Page::open(&format!("countries/{country}/"))
+            .assert_relation("programmes/ipec/", &["MOU signed in 1998"]);
+    }
+}
+
+#[test]
+fn tanzania_always_leads_to_the_united_republic_of_tanzania() {
+    let urt = url("countries/united-republic-of-tanzania/");
+    let mut seen = 0;
+    for path in all_pages().into_keys() {
+        for (href, label) in Page::open(&path).links() {
+            if label.contains("Tanzania") {
+                assert_eq!(href, urt, "{path}: the link {label:?} goes elsewhere");
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 5, "only {seen} links named Tanzania");
+    assert!(
+        !all_pages().keys().any(|p| p.contains("countries/tanzania")),
+        "Tanzania has a page of its own"
+    );
+    let page = Page::open("countries/united-republic-of-tanzania/");
+    assert!(page.fact("Also called").contains("Tanzania"));
+}
+
+#[test]
+fn a_new_page_citing_tanzania_by_its_short_name_reaches_the_united_republic() {
+    // The repository's site plus one page that uses the short name in front matter and body.
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut site = TestSite::new();
+    for folder in ["content", "themes", "static", "templates"] {
+        for (rel, bytes) in crate::support::tree(&repo.join(folder)) {
+            site = site.file(&format!("{folder}/{rel}"), bytes);
+        }
+    }
+    let site = site
+        .file("site.toml", std::fs::read(repo.join("site.toml")).unwrap())
+        .file(
+            "content/probe.md",
+            "+++\ntitle = \"Probe\"\ncountries = [{ ref = \"Tanzania\", relation = \"probed\" }]\n+++\nSee [[Tanzania]].\n",
+        );
+    site.build();
+
+    let probe = Html::parse_document(&site.read("probe/index.html"));
+    let body_link = probe
+        .select(&selector("main .content a"))
+        .find(|a| text(*a) == "Tanzania")
+        .expect("the [[Tanzania]] link");
+    assert_eq!(
+        body_link.value().attr("href"),
+        Some(url("countries/united-republic-of-tanzania/").as_str())
+    );
+    let urt = Html::parse_document(&site.read("countries/united-republic-of-tanzania/index.html"));
+    let backlinks: Vec<String> = urt
+        .select(&selector("main section.panel.backlinks li"))
+        .map(text)
+        .collect();
+    assert!(
+        backlinks
+            .iter()
+            .any(|b| b.starts_with("Probe") && b.contains("probed")),
+        "the United Republic of Tanzania does not list the probe: {backlinks:#?}"
+    );
+}
+
+#[test]
+fn west_bank_and_gaza_strip_is_the_west_bank_and_gaza_page() {
+    let page = Page::open("countries/west-bank-and-gaza/");
+    assert!(page
+        .fact("Also called")
+        .contains("West Bank and Gaza Strip"));
+    page.assert_relation("programmes/ipec/", &["preparatory"]);
+    page.assert_relation("programmes/womemp/", &["national action plan"]);
+    let plans = Page::open("programmes/womemp/national-action-plans/");
+    plans.assert_relation("countries/west-bank-and-gaza/", &["under completion"]);
+    let named: Vec<(String, String)> = plans
+        .links()
+        .into_iter()
+        .filter(|(_, label)| label == "West Bank and Gaza Strip")
+        .collect();
+    assert!(!named.is_empty(), "no link named West Bank and Gaza Strip");
+    for (href, _) in named {
+        assert_eq!(href, url("countries/west-bank-and-gaza/"));
+    }
+    assert!(!all_pages().keys().any(|p| p.contains("gaza-strip")));
+}
+
+#[test]
+fn the_countries_index_groups_kenya_under_africa_and_shades_it_on_the_map() {
+    let index = Page::open("countries/");
+    let heading = selector("h3");
+    let link = selector("a");
+    let africa = index
+        .select("main section.region")
+        .into_iter()
+        .find(|r| {
+            r.select(&heading)
+                .next()
+                .map(text)
+                .is_some_and(|h| h.starts_with("Africa"))
+        })
+        .expect("an Africa group");
+    assert!(africa
+        .select(&link)
+        .any(|a| a.value().attr("href") == Some(url("countries/kenya/").as_str())));
+
+    // Every listed country is on the map (a shape, or a dot when small) and shaded (a style
+    // rule for its ISO code).
+    let styles: String = index.select("style").into_iter().map(text).collect();
+    let listed: Vec<&str> = index
+        .select("main #country-list li[data-iso]")
+        .into_iter()
+        .map(|li| li.value().attr("data-iso").unwrap())
+        .collect();
+    assert!(listed.len() >= 70, "only {} countries listed", listed.len());
+    for iso in &listed {
+        assert_eq!(
+            index
+                .select(&format!("svg.world-map [data-iso='{iso}']"))
+                .len(),
+            1,
+            "country {iso} is not on the map"
+        );
+        assert!(
+            styles.contains(&format!("[data-iso=\"{iso}\"]")),
+            "country {iso} is not shaded"
+        );
+    }
+    assert!(
+        listed.contains(&"404"),
+        "Kenya (404) is not listed with its ISO code"
+    );
+}
+
+#[test]
+fn every_reference_shows_on_both_ends_and_every_entity_has_a_referenced_by_panel() {
+    let pages = all_pages();
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    for path in pages.keys() {
+        let page = Page::open(path);
+        if entity_path(&url(path)).is_some()
+            && page.select("main section.panel.backlinks").is_empty()
+        {
+            missing.push(format!("{path}: no \"Referenced by\" panel"));
+        }
+        for r in page.relations_in("main section.panel.references") {
+            let Some(target) = entity_path(&r.href) else {
+                continue;
+            };
+            checked += 1;
+            let back = Page::open(target);
+            let here = url(path);
+            let panels = back.select("main section.panel:not(.references) a[href]");
+            if !panels
+                .iter()
+                .any(|a| a.value().attr("href") == Some(here.as_str()))
+            {
+                missing.push(format!("{path} -> {target} ({}) has no link back", r.text));
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} references checked");
+    assert!(
+        missing.is_empty(),
+        "one-way relations:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn every_page_has_a_search_box_that_leads_to_the_search_page() {
+    let search = url("search/");
+    assert!(
+        all_pages().contains_key("search/"),
+        "no search page was built"
+    );
+    for path in all_pages().into_keys() {
+        let page = Page::open(&path);
+        let forms = page.select("header form[role='search']");
+        let [form] = forms.as_slice() else {
+            panic!("{path}: {} search forms in the header", forms.len());
+        };
+        assert_eq!(form.value().attr("action"), Some(search.as_str()), "{path}");
+        assert_eq!(form.value().attr("method"), Some("get"), "{path}");
+        let input = selector("input[type='search'][name='q']");
+        assert!(form.select(&input).next().is_some(), "{path}: no ?q= field");
+    }
+}
