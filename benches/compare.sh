@@ -107,4 +107,7 @@ for label in ("fresh", "rebuild", "1thread"):
 one = {(r["size"]): r for r in rows if r["A"]["label"] == "1thread"}
 for n, r in sorted(one.items()):
     print(f"weft one thread / floor at {n:,} pages: wall {r['A/B']['wall']['median']:.2f}")
+    if (n, "fresh") in walls:
+        print(f"weft parallel speed-up at {n:,} pages (one thread / all, fresh folders): "
+              f"{walls[(n, '1thread')] / walls[(n, 'fresh')]:.2f}")
 EOF

@@ -11,9 +11,10 @@
 #   benches/serve_latency.sh                  # 10 000 pages
 #   SIZES="10000 30000" RUNS=20 benches/serve_latency.sh
 #
-# Environment: WORK (/tmp/weft-serve-bench), SIZES ("10000"), RUNS (20), WEFT (target/release/weft,
+# Environment: WORK (/tmp/weft-serve-bench), SIZES ("10000"), RUNS (20), MODES ("plain backlinks
+# title browser"), WEFT (target/release/weft,
 # built if missing), HUGO (hugo), CHROMIUM (/usr/bin/chromium), BENCH (../shared/bench),
-# WEFT_PORT (41400), HUGO_PORT (41401), SKIP_HUGO=1, SKIP_BROWSER=1.
+# WEFT_PORT (41400), HUGO_PORT (41401), SKIP_HUGO=1, SKIP_BROWSER=1, APPEND=1 (keep earlier results).
 # Servers bind 127.0.0.1 only and are stopped by PID. Needs python3 (stdlib), hugo, chromium.
 set -euo pipefail
 
@@ -34,7 +35,7 @@ if [ ! -x "$WEFT" ]; then
 fi
 mkdir -p "$WORK/corpus" "$WORK/logs"
 RESULTS="$WORK/results.jsonl"
-: > "$RESULTS"
+[ -n "${APPEND:-}" ] || : > "$RESULTS"
 echo "# $(date -u +%FT%TZ) $(uname -srm), $(nproc) CPUs, $(free -g | awk '/Mem:/ {print $2}') GiB" | tee "$WORK/logs/env.txt"
 "$WEFT" --version | tee -a "$WORK/logs/env.txt"
 [ -n "${SKIP_HUGO:-}" ] || "$HUGO" version | tee -a "$WORK/logs/env.txt"
@@ -164,7 +165,8 @@ def main():
     rel, page_file, path = edit_target(corpus)
     listing = path.rstrip("/").rsplit("/", 1)[0] + "/"
     original = page_file.read_bytes()
-    proc = subprocess.Popen(cmd, cwd=corpus, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    log = open(Path(os.environ["WORK"]) / "logs" / f"{a.label}.log", "wb")
+    proc = subprocess.Popen(cmd, cwd=corpus, stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True)
     browser, runs = None, []
     try:
@@ -262,8 +264,8 @@ for n in $SIZES; do
   wc="$(corpus weft "$n")"
   hc=""
   [ -n "${SKIP_HUGO:-}" ] || hc="$(corpus hugo "$n")"
-  modes="plain backlinks title"
-  [ -n "${SKIP_BROWSER:-}" ] || modes="$modes browser"
+  modes="${MODES:-plain backlinks title browser}"
+  [ -z "${SKIP_BROWSER:-}" ] || modes="${modes/browser/}"
   for m in $modes; do
     case "$m" in
       plain) page=-; kind=body ;;

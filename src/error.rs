@@ -14,7 +14,10 @@ use annotate_snippets::{Level, Renderer, Snippet};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ErrorKind {
     Config,
+    /// Output, config or usage problems: exit code 2.
     Io,
+    /// A content, template or static file that cannot be read: a content error (exit code 1).
+    Unreadable,
     NotUtf8,
     FrontMatter,
     Toml,
@@ -35,6 +38,7 @@ impl ErrorKind {
         match self {
             ErrorKind::Config => "config",
             ErrorKind::Io => "io",
+            ErrorKind::Unreadable => "unreadable",
             ErrorKind::NotUtf8 => "not-utf8",
             ErrorKind::FrontMatter => "front-matter",
             ErrorKind::Toml => "toml",

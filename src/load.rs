@@ -109,8 +109,11 @@ fn content(root: &Path, errors: &mut Vec<Error>) -> (Vec<Document>, Vec<Asset>) 
                 });
                 let cause = e.io_error().map_or(e.to_string(), |io| io.to_string());
                 errors.push(
-                    Error::new(ErrorKind::Io, format!("cannot read {shown}: {cause}"))
-                        .at(Location::file_only(&shown)),
+                    Error::new(
+                        ErrorKind::Unreadable,
+                        format!("cannot read {shown}: {cause}"),
+                    )
+                    .at(Location::file_only(&shown)),
                 );
                 continue;
             }
@@ -146,7 +149,7 @@ fn content(root: &Path, errors: &mut Vec<Error>) -> (Vec<Document>, Vec<Asset>) 
 pub fn read_document(content_dir: &Path, rel: String) -> Result<Document, Error> {
     let shown = format!("content/{rel}");
     let bytes = fs::read(content_dir.join(&rel)).map_err(|e| {
-        Error::new(ErrorKind::Io, format!("cannot read {shown}: {e}"))
+        Error::new(ErrorKind::Unreadable, format!("cannot read {shown}: {e}"))
             .at(Location::file_only(&shown))
     })?;
     match String::from_utf8(bytes) {
@@ -226,8 +229,11 @@ fn disk_assets(dir: &Path, shown: &str, errors: &mut Vec<Error>) -> BTreeMap<Str
                 );
                 let cause = e.io_error().map_or(e.to_string(), |io| io.to_string());
                 errors.push(
-                    Error::new(ErrorKind::Io, format!("cannot read {file}: {cause}"))
-                        .at(Location::file_only(&file)),
+                    Error::new(
+                        ErrorKind::Unreadable,
+                        format!("cannot read {file}: {cause}"),
+                    )
+                    .at(Location::file_only(&file)),
                 );
                 continue;
             }
@@ -332,8 +338,11 @@ fn read_templates(
                 out.insert(name, TemplateSource { file, text });
             }
             Err(e) => errors.push(
-                Error::new(ErrorKind::Io, format!("cannot read template {file}: {e}"))
-                    .at(Location::file_only(&file)),
+                Error::new(
+                    ErrorKind::Unreadable,
+                    format!("cannot read template {file}: {e}"),
+                )
+                .at(Location::file_only(&file)),
             ),
         }
     }

@@ -97,12 +97,17 @@ pub fn render(body: &str, resolver: &dyn LinkResolver) -> Rendered {
     resolve_links(&mut events, resolver, &mut out);
     out.word_count = count_words(&events);
     let summary_end = summary_end(&events);
-    let events: Vec<Event<'_>> = events.into_iter().map(|(e, _)| e).collect();
     if let Some(end) = summary_end {
-        html::push_html(&mut out.summary, events[..end].iter().cloned());
+        html::push_html(
+            &mut out.summary,
+            events[..end].iter().map(|(e, _)| e.clone()),
+        );
     }
     out.html.reserve(body.len() * 3 / 2);
-    html::push_html(&mut out.html, events.into_iter());
+    html::push_html(&mut out.html, events.into_iter().map(|(e, _)| e));
+    // Every page's HTML is kept until the build ends: drop the growth slack.
+    out.html.shrink_to_fit();
+    out.summary.shrink_to_fit();
     out
 }
 

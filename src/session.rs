@@ -4,13 +4,16 @@
 //! and the last good build's outputs. [`Session::apply`] takes a [`ChangeSet`] from the watcher,
 //! re-reads only the changed content files, and rebuilds:
 //! - through the fast path in `incremental` when only existing pages changed and nothing that
-//!   shapes the site (titles, slugs, weights, dates, names, aliases, drafts) moved: those pages
-//!   are re-parsed and re-rendered, references and backlinks recomputed, and only the pages
-//!   whose HTML can change are rendered again;
+//!   shapes the site moved (slugs, names, aliases, drafts; titles, weights and dates of
+//!   sections and entities): those pages are re-parsed, references and backlinks recomputed,
+//!   and only the pages whose HTML can change are rendered again (when every page's context
+//!   changed, the directly affected pages are handed to the caller first, then all are);
 //! - otherwise through [`crate::build_files`] itself, from the files in memory.
 //!
 //! Either way the outputs are exactly the bytes a fresh `weft build` with the same options
-//! writes (a randomized test holds this); there is no second rendering path. This module does
+//! writes (a randomized test holds this); there is no second rendering path. After a fast
+//! rebuild the site-wide files (search index, feeds, sitemap, graph) are made again only by
+//! [`Session::complete`], which the server calls when one is asked for. This module does
 //! not watch, serve or write to the output folder; it reads only files the change set names,
 //! or the whole site when config, templates or the file tree changed.
 

@@ -221,3 +221,14 @@ fn open_pages_reload_after_the_server_restarts() {
         "the page served by the new server",
     );
 }
+
+#[test]
+fn a_tab_showing_a_deleted_page_goes_to_its_section() {
+    let site = TestSite::fixture("serve-site");
+    let serve = Serve::start(site.root(), &[]);
+    let mut browser = Chromium::launch();
+    open(&mut browser, &serve, "/news/b/");
+    site.remove("content/news/b.md");
+    wait_reload(&mut browser, "the move to the section");
+    assert_eq!(browser.eval("location.pathname"), json!("/news/"));
+}

@@ -437,7 +437,12 @@ fn an_unreadable_file_is_reported_with_its_path() {
         .symlink("content/gone.md", "nowhere.md")
         .symlink("content/loop.md", "loop.md");
     let run = site.weft(&["build"]);
-    assert_eq!(run.code, Some(2), "I/O errors exit with 2:\n{}", run.stderr);
+    assert_eq!(
+        run.code,
+        Some(1),
+        "an unreadable content file is a content error (exit 1):\n{}",
+        run.stderr
+    );
     assert_text(
         &run.stderr,
         "error: cannot read content/gone.md: No such file or directory (os error 2)
@@ -597,7 +602,7 @@ fn an_unreadable_static_file_is_reported_too() {
         .file("static/real.txt", "x")
         .symlink("static/dangling.txt", "nowhere.txt");
     let run = site.weft(&["build"]);
-    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert_text(
         &run.stderr,
         "error: cannot read static/dangling.txt: No such file or directory (os error 2)

@@ -432,7 +432,7 @@ fn a_failed_build_keeps_the_last_good_site_and_reports_every_error() {
         "content/news/a.md",
         good.replace("First news", "First news, fixed"),
     );
-    assert_eq!(events.next().0, "ok");
+    events.wait("ok");
     assert!(events.wait("reload").contains("\"/news/a/\""));
     assert!(serve.get("/news/a/").text().contains("First news, fixed"));
 }
