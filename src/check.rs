@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use annotate_snippets::{Level, Renderer, Snippet};
 use html5gum::{Token, Tokenizer};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -641,69 +640,9 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A finding as the compiler prints a diagnostic (`warning:` for warnings); a location without
-/// a line is named in the `-->` line alone, its label becoming a note.
+/// A finding as the compiler prints a diagnostic (`warning:` for warnings).
 fn render_finding(f: &Finding, color: bool) -> String {
-    let renderer = if color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
-    let level = match f.severity {
-        Severity::Error => Level::Error,
-        Severity::Warning => Level::Warning,
-    };
-    let e = &f.detail;
-    let mut message = level.title(&e.message);
-    let places = [
-        (&e.location, e.label.as_deref()),
-        (&e.also, Some("also defined here")),
-    ];
-    let mut bare = Vec::new();
-    let mut notes = Vec::new();
-    for (loc, label) in places {
-        match loc {
-            Some(loc) if loc.line > 0 => message = message.snippet(snippet(level, loc, label)),
-            Some(loc) => {
-                bare.push(format!("--> {}", loc.file));
-                notes.extend(label);
-            }
-            None => {}
-        }
-    }
-    for note in notes {
-        message = message.footer(Level::Note.title(note));
-    }
-    if let Some(help) = &e.help {
-        message = message.footer(Level::Help.title(help));
-    }
-    let rendered = renderer.render(message).to_string();
-    match bare.is_empty() {
-        true => rendered,
-        false => match rendered.split_once('\n') {
-            Some((title, rest)) => format!("{title}\n{}\n{rest}", bare.join("\n")),
-            None => format!("{rendered}\n{}", bare.join("\n")),
-        },
-    }
-}
-
-fn snippet<'a>(level: Level, loc: &'a Location, label: Option<&'a str>) -> Snippet<'a> {
-    // An empty span still deserves a visible caret.
-    let span = if loc.line_span.is_empty() {
-        let start = loc.line_span.start;
-        let width = loc.line_text[start..]
-            .chars()
-            .next()
-            .map_or(1, char::len_utf8);
-        start..(start + width).min(loc.line_text.len().max(1))
-    } else {
-        loc.line_span.clone()
-    };
-    Snippet::source(&loc.line_text)
-        .line_start(loc.line)
-        .origin(&loc.file)
-        .fold(false)
-        .annotation(level.span(span).label(label.unwrap_or("")))
+    f.detail.render_as(f.severity == Severity::Warning, color)
 }
 
 #[cfg(test)]

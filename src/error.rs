@@ -183,35 +183,58 @@ impl Error {
 
     /// The diagnostic as the compiler would print it; `color` for a terminal.
     pub fn render(&self, color: bool) -> String {
+        self.render_as(false, color)
+    }
+
+    /// Like [`Error::render`], titled `warning:` when `warning` (for `weft check` findings).
+    /// A location without a line (a whole file) is named in a `-->` line alone, its label
+    /// becoming a note.
+    pub fn render_as(&self, warning: bool, color: bool) -> String {
         let renderer = if color {
             Renderer::styled()
         } else {
             Renderer::plain()
         };
-        let mut message = Level::Error.title(&self.message);
-        let also_label = "also defined here";
-        if let Some(loc) = &self.location {
-            message = message.snippet(snippet(loc, self.label.as_deref()));
+        let level = if warning {
+            Level::Warning
+        } else {
+            Level::Error
+        };
+        let mut message = level.title(&self.message);
+        let places = [
+            (&self.location, self.label.as_deref()),
+            (&self.also, Some("also defined here")),
+        ];
+        let mut bare = Vec::new();
+        let mut notes = Vec::new();
+        for (loc, label) in places {
+            match loc {
+                Some(loc) if loc.line > 0 => message = message.snippet(snippet(level, loc, label)),
+                Some(loc) => {
+                    bare.push(format!("--> {}", loc.file));
+                    notes.extend(label);
+                }
+                None => {}
+            }
         }
-        if let Some(also) = &self.also {
-            message = message.snippet(snippet(also, Some(also_label)));
+        for note in notes {
+            message = message.footer(Level::Note.title(note));
         }
         if let Some(help) = &self.help {
             message = message.footer(Level::Help.title(help));
         }
         let rendered = renderer.render(message).to_string();
-        rendered
+        if bare.is_empty() {
+            return rendered;
+        }
+        match rendered.split_once('\n') {
+            Some((title, rest)) => format!("{title}\n{}\n{rest}", bare.join("\n")),
+            None => format!("{rendered}\n{}", bare.join("\n")),
+        }
     }
 }
 
-fn snippet<'a>(loc: &'a Location, label: Option<&'a str>) -> Snippet<'a> {
-    let snippet = Snippet::source(&loc.line_text)
-        .line_start(loc.line.max(1))
-        .origin(&loc.file)
-        .fold(false);
-    if loc.line == 0 {
-        return snippet;
-    }
+fn snippet<'a>(level: Level, loc: &'a Location, label: Option<&'a str>) -> Snippet<'a> {
     // An empty span still deserves a visible caret.
     let span = if loc.line_span.is_empty() {
         let start = loc.line_span.start;
@@ -223,7 +246,11 @@ fn snippet<'a>(loc: &'a Location, label: Option<&'a str>) -> Snippet<'a> {
     } else {
         loc.line_span.clone()
     };
-    snippet.annotation(Level::Error.span(span).label(label.unwrap_or("")))
+    Snippet::source(&loc.line_text)
+        .line_start(loc.line)
+        .origin(&loc.file)
+        .fold(false)
+        .annotation(level.span(span).label(label.unwrap_or("")))
 }
 
 impl fmt::Display for Error {

@@ -499,18 +499,8 @@ impl Fast {
             }
         }
         // Still sorted and deduplicated as `Graph::new` left them: only the indexes are made
-        // again (what `Graph::new` ends with), without sorting and hashing every reference.
-        let n = self.site.pages.len();
-        let mut graph = Graph {
-            references: refs,
-            outgoing: vec![Vec::new(); n],
-            incoming: vec![Vec::new(); n],
-        };
-        for (i, r) in graph.references.iter().enumerate() {
-            graph.outgoing[r.source].push(i);
-            graph.incoming[r.target].push(i);
-        }
-        graph
+        // again, without sorting and hashing every reference.
+        Graph::from_sorted(refs, self.site.pages.len())
     }
 
     /// Whether [`Fast::finish_pages`] has pages to render.

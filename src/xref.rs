@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use crate::error::{Error, ErrorKind, Location};
+use crate::error::{line_col, Error, ErrorKind, Location};
 use crate::markdown::{LinkResolver, Rendered, Target, Unresolved};
 use crate::model::{PageId, Site};
 
@@ -163,7 +163,7 @@ pub fn front_matter_references(site: &Site, names: &Names) -> (Vec<Reference>, V
                     key: raw.collection.clone(),
                     attrs: raw.attrs.clone(),
                     anchor: None,
-                    line: location().line,
+                    line: line_col(&page.text, raw.span.start).0,
                 }),
                 None => {
                     let singular = site.config.singular(&raw.collection);
@@ -283,7 +283,7 @@ pub fn body_references(site: &Site, rendered: &[Rendered]) -> (Vec<Reference>, V
                 key: "body".to_string(),
                 attrs: BTreeMap::new(),
                 anchor: link.anchor.clone(),
-                line: at(&link.span).line,
+                line: line_col(&page.text, link.span.start + page.body_offset).0,
             });
         }
     }
@@ -329,11 +329,16 @@ impl Graph {
         references.sort_by(|a, b| {
             (a.source, a.line, &a.key, a.target).cmp(&(b.source, b.line, &b.key, b.target))
         });
-        let n = site.pages.len();
+        Graph::from_sorted(references, site.pages.len())
+    }
+
+    /// Indexes references already sorted and deduplicated as [`Graph::new`] leaves them,
+    /// for a site of `pages` pages.
+    pub fn from_sorted(references: Vec<Reference>, pages: usize) -> Graph {
         let mut graph = Graph {
             references,
-            outgoing: vec![Vec::new(); n],
-            incoming: vec![Vec::new(); n],
+            outgoing: vec![Vec::new(); pages],
+            incoming: vec![Vec::new(); pages],
         };
         for (i, r) in graph.references.iter().enumerate() {
             graph.outgoing[r.source].push(i);

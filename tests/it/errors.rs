@@ -447,13 +447,9 @@ fn an_unreadable_file_is_reported_with_its_path() {
         &run.stderr,
         "error: cannot read content/gone.md: No such file or directory (os error 2)
 --> content/gone.md
- |
- |
 
 error: cannot read content/loop.md: Too many levels of symbolic links (os error 40)
 --> content/loop.md
- |
- |
 
 error: build failed with 2 errors
 ",
@@ -607,8 +603,6 @@ fn an_unreadable_static_file_is_reported_too() {
         &run.stderr,
         "error: cannot read static/dangling.txt: No such file or directory (os error 2)
 --> static/dangling.txt
- |
- |
 
 error: build failed with 1 error
 ",
