@@ -53,6 +53,9 @@ enum Command {
         /// Poll for changes instead of file-system events (Docker volumes, WSL, network shares).
         #[arg(long)]
         poll: bool,
+        /// Open the site in the system's browser.
+        #[arg(long)]
+        open: bool,
     },
     /// Create a small working site in a new folder.
     New {
@@ -83,12 +86,18 @@ fn main() -> ExitCode {
             port,
             drafts,
             poll,
+            open,
         } => {
             let options = Options {
                 drafts,
                 ..Options::default()
             };
-            let serve = weft::serve::ServeOptions { bind, port, poll };
+            let serve = weft::serve::ServeOptions {
+                bind,
+                port,
+                poll,
+                open,
+            };
             match weft::serve::run(&cli.root, options, &serve) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(weft::serve::StartError::Fatal(line)) => {

@@ -43,6 +43,27 @@ pub struct ServeOptions {
     pub bind: String,
     pub port: u16,
     pub poll: bool,
+    /// Open the site in the system's browser once it is served.
+    pub open: bool,
+}
+
+/// Hands `url` to the desktop's opener (`xdg-open`, or `open` on macOS); a machine without
+/// one gets a note, never a failure: the URL is printed anyway.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let started = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = started {
+        eprintln!("note: could not open a browser ({opener}: {e}); open {url} yourself");
+    }
 }
 
 /// Why the server could not start.
@@ -254,6 +275,9 @@ pub fn run(root: &Path, mut options: Options, serve: &ServeOptions) -> Result<()
     spawn_workers(Arc::new(server), hub.clone());
     println!("serving {} at {base} (Ctrl-C to stop)", root.display());
     let _ = io::stdout().flush();
+    if serve.open {
+        open_browser(&base);
+    }
     hub.set_waker(watcher.waker());
     session.warm();
     while let Some(next) = watcher.next() {

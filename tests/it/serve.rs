@@ -645,3 +645,55 @@ fn a_folder_created_after_the_start_is_watched_too() {
         r.text().contains("Lost twice")
     });
 }
+
+#[test]
+fn open_hands_the_served_url_to_the_desktop_opener() {
+    let site = fixture();
+    // A stand-in `xdg-open` first on PATH records the URL it was given.
+    let bin = tempfile::tempdir().unwrap();
+    let record = bin.path().join("opened.txt");
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\necho \"$1\" > {}\n", record.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut child = Command::new(WEFT)
+        .arg("--root")
+        .arg(site.root())
+        .args(["serve", "--port", "0", "--open"])
+        .env("PATH", path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start weft serve --open");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let opened = loop {
+        match std::fs::read_to_string(&record) {
+            Ok(text) if text.ends_with('\n') => break text,
+            _ if std::time::Instant::now() > deadline => {
+                let _ = child.kill();
+                panic!("the opener was not called; weft printed {line:?}");
+            }
+            _ => std::thread::sleep(Duration::from_millis(5)),
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap();
+    assert_eq!(opened.trim(), url);
+}
