@@ -138,7 +138,7 @@ impl Fast {
         let rendered: Vec<Rendered> = site
             .pages
             .par_iter()
-            .map(|p| markdown::render(p.body(), &linker))
+            .map(|p| markdown::render(p.body(), &site.url(p.id), &linker))
             .collect();
         let (body, errors) = xref::body_references(&site, &rendered);
         if !errors.is_empty() {
@@ -435,7 +435,13 @@ impl Fast {
         };
         let fresh: Vec<(PageId, Rendered)> = ids
             .par_iter()
-            .map(|&id| (id, markdown::render(self.site.pages[id].body(), &linker)))
+            .map(|&id| {
+                let page = &self.site.pages[id];
+                (
+                    id,
+                    markdown::render(page.body(), &self.site.url(id), &linker),
+                )
+            })
             .collect();
         for (id, r) in fresh {
             self.rendered[id] = r;

@@ -195,6 +195,6 @@ fn render_markdown(site: &Site, names: &Names) -> Vec<Rendered> {
     let linker = Linker { site, names };
     site.pages
         .par_iter()
-        .map(|page| markdown::render(page.body(), &linker))
+        .map(|page| markdown::render(page.body(), &site.url(page.id), &linker))
         .collect()
 }

@@ -87,7 +87,10 @@ pub struct Rendered {
 const MORE_MARKER: &str = "<!-- more -->";
 
 /// Renders `body`; links are resolved with `resolver`.
-pub fn render(body: &str, resolver: &dyn LinkResolver) -> Rendered {
+/// Renders `body`, the Markdown of the page at `page_url` (its URL with the base path); links
+/// are resolved with `resolver`, and relative link and image URLs are made absolute from
+/// `page_url`, so a summary shown on another page still points at the page's files.
+pub fn render(body: &str, page_url: &str, resolver: &dyn LinkResolver) -> Rendered {
     let mut events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, options())
         .into_offset_iter()
         .collect();
@@ -95,6 +98,7 @@ pub fn render(body: &str, resolver: &dyn LinkResolver) -> Rendered {
     let headings = assign_heading_ids(&mut events, &mut out.ids);
     out.toc = nest_toc(headings);
     resolve_links(&mut events, resolver, &mut out);
+    absolutize_relative_urls(&mut events, page_url);
     out.word_count = count_words(&events);
     let summary_end = summary_end(&events);
     if let Some(end) = summary_end {
@@ -216,6 +220,7 @@ fn resolve_links(
     resolver: &dyn LinkResolver,
     out: &mut Rendered,
 ) {
+    hide_wikilink_anchors(events);
     for (event, span) in events.iter_mut() {
         let Event::Start(Tag::Link {
             link_type,
@@ -254,6 +259,57 @@ fn resolve_links(
             }),
         }
     }
+}
+
+/// `[[Kenya#labour-law]]` shows as "Kenya", not "Kenya#labour-law" (a `[[a#b|text]]` keeps
+/// its text).
+fn hide_wikilink_anchors(events: &mut [(Event<'_>, Range<usize>)]) {
+    for i in 0..events.len().saturating_sub(1) {
+        let Event::Start(Tag::Link {
+            link_type: LinkType::WikiLink { has_pothole: false },
+            dest_url,
+            ..
+        }) = &events[i].0
+        else {
+            continue;
+        };
+        let Some((name, _)) = dest_url.split_once('#') else {
+            continue;
+        };
+        let name = name.trim().to_string();
+        if let Event::Text(text) = &mut events[i + 1].0 {
+            if text.contains('#') {
+                *text = CowStr::from(name);
+            }
+        }
+    }
+}
+
+/// Makes relative link and image URLs absolute from the page's own URL.
+fn absolutize_relative_urls(events: &mut [(Event<'_>, Range<usize>)], page_url: &str) {
+    for (event, _) in events.iter_mut() {
+        let dest = match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) if !matches!(link_type, LinkType::WikiLink { .. }) => dest_url,
+            Event::Start(Tag::Image { dest_url, .. }) => dest_url,
+            _ => continue,
+        };
+        if is_relative_url(dest) {
+            *dest = CowStr::from(format!("{page_url}{dest}"));
+        }
+    }
+}
+
+/// `map.png`, `../x/` are relative; `/a`, `#id`, `?q`, `https://…`, `mailto:…` are not.
+fn is_relative_url(url: &str) -> bool {
+    if url.is_empty() || url.starts_with(['/', '#', '?']) {
+        return false;
+    }
+    let head_end = url.find(['/', '?', '#']).unwrap_or(url.len());
+    !url[..head_end].contains(':')
 }
 
 fn split_anchor(dest: &str) -> (&str, Option<String>) {
@@ -316,9 +372,33 @@ mod tests {
         }
     }
 
+    fn render_at(body: &str, resolver: &dyn LinkResolver) -> Rendered {
+        render(body, "/sub/page/", resolver)
+    }
+
+    #[test]
+    fn relative_links_and_images_become_absolute_from_the_page_url() {
+        let r = render_at(
+            "![map](map.png) [a](../b/) [x](https://x.org/) [m](mailto:a@b) [h](#h)",
+            &Fixed,
+        );
+        assert!(r.html.contains("src=\"/sub/page/map.png\""), "{}", r.html);
+        assert!(r.html.contains("href=\"/sub/page/../b/\""), "{}", r.html);
+        assert!(r.html.contains("href=\"https://x.org/\""), "{}", r.html);
+        assert!(r.html.contains("href=\"mailto:a@b\""), "{}", r.html);
+        assert!(r.html.contains("href=\"#h\""), "{}", r.html);
+    }
+
+    #[test]
+    fn a_wikilink_anchor_is_not_shown_in_its_text() {
+        let r = render_at("[[Kenya#x]] and [[Kenya#x|the labour law]]", &Fixed);
+        assert!(r.html.contains(">Kenya</a>"), "{}", r.html);
+        assert!(r.html.contains(">the labour law</a>"), "{}", r.html);
+    }
+
     #[test]
     fn headings_get_unique_ids_and_a_nested_toc() {
-        let r = render("# Intro\n## Funding\n## Funding\n# Côte d'Ivoire", &Fixed);
+        let r = render_at("# Intro\n## Funding\n## Funding\n# Côte d'Ivoire", &Fixed);
         assert!(r.html.contains("<h2 id=\"funding-1\">"), "{}", r.html);
         assert!(r.html.contains("id=\"cote-d-ivoire\""), "{}", r.html);
         assert_eq!(r.toc.len(), 2);
@@ -327,13 +407,13 @@ mod tests {
 
     #[test]
     fn explicit_heading_ids_win() {
-        let r = render("## Funding {#money}\n", &Fixed);
+        let r = render_at("## Funding {#money}\n", &Fixed);
         assert!(r.html.contains("<h2 id=\"money\">"), "{}", r.html);
     }
 
     #[test]
     fn wikilinks_and_at_links_become_urls() {
-        let r = render("See [[Kenya]] and [it](@/countries/kenya.md#x).", &Fixed);
+        let r = render_at("See [[Kenya]] and [it](@/countries/kenya.md#x).", &Fixed);
         assert!(
             r.html.contains("<a href=\"/countries/kenya/\">Kenya</a>"),
             "{}",
@@ -351,16 +431,16 @@ mod tests {
     #[test]
     fn broken_links_keep_their_span() {
         let body = "Text [[Keyna]].";
-        let r = render(body, &Fixed);
+        let r = render_at(body, &Fixed);
         assert_eq!(r.broken.len(), 1);
         assert_eq!(&body[r.broken[0].span.clone()], "[[Keyna]]");
     }
 
     #[test]
     fn summary_is_first_paragraph_or_text_before_more() {
-        let r = render("One.\n\nTwo.", &Fixed);
+        let r = render_at("One.\n\nTwo.", &Fixed);
         assert_eq!(r.summary.trim(), "<p>One.</p>");
-        let r = render("One.\n\nTwo.\n\n<!-- more -->\n\nThree.", &Fixed);
+        let r = render_at("One.\n\nTwo.\n\n<!-- more -->\n\nThree.", &Fixed);
         assert!(r.summary.contains("Two.") && !r.summary.contains("Three"));
     }
 }

@@ -116,7 +116,7 @@ fn bundle_files_are_copied_beside_their_page() {
     let setup = text(&files, "guides/setup/index.html");
     assert!(
         setup.contains(
-            "<img src=\"diagram.svg\" alt=\"the diagram\" /> and <a href=\"notes.txt\">the notes</a>"
+            "<img src=\"/guides/setup/diagram.svg\" alt=\"the diagram\" /> and <a href=\"/guides/setup/notes.txt\">the notes</a>"
         ),
         "{setup}"
     );

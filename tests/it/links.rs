@@ -172,7 +172,7 @@ fn a_body_mention_counts_once_when_front_matter_already_references_the_target() 
 }
 
 #[test]
-fn external_and_fragment_links_are_left_alone() {
+fn external_and_fragment_links_are_left_alone_and_relative_ones_made_absolute() {
     let site = TestSite::new()
         .file("templates/page.html", "{{ page.content }}")
         .file(
@@ -187,12 +187,12 @@ fn external_and_fragment_links_are_left_alone() {
     assert_eq!(
         site.read("a/index.html"),
         "<p><a href=\"https://example.com/x\">ext</a> <a href=\"#here\">frag</a> \
-         <a href=\"other.html\">rel</a> <a href=\"mailto:a@b.c\">mail</a></p>\n"
+         <a href=\"/a/other.html\">rel</a> <a href=\"mailto:a@b.c\">mail</a></p>\n"
     );
     assert!(links(&site.read("a/index.html"))
         .iter()
         .filter(|u| is_internal(u))
-        .eq(["other.html"].iter()));
+        .eq(["/a/other.html"].iter()));
 }
 
 #[test]
@@ -219,7 +219,7 @@ fn a_wikilink_may_carry_an_anchor_which_is_checked() {
     site.build();
     assert_eq!(
         site.read("a/index.html"),
-        "<p><a href=\"/countries/kenya/#labour-law\">Kenya#labour-law</a> and \
+        "<p><a href=\"/countries/kenya/#labour-law\">Kenya</a> and \
          <a href=\"/countries/kenya/\">K</a></p>\n"
     );
     site.write("content/a.md", page("A", "", "[[Kenya#labor-law]]\n"));

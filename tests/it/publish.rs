@@ -367,7 +367,7 @@ fn the_crawler_reports_broken_links_assets_and_anchors() {
         "/global-programmes/gone/ (linked from /global-programmes/): HTTP 404",
         "/global-programmes/missing.png (linked from /global-programmes/): HTTP 404",
         "/global-programmes/: <a> /elsewhere/ leaves /global-programmes/",
-        "/global-programmes/ <a> a/#nope: no id \"nope\" on /global-programmes/a/",
+        "/global-programmes/ <a> /global-programmes/a/#nope: no id \"nope\" on /global-programmes/a/",
     ] {
         assert!(
             problems.contains(expected),
