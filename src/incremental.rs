@@ -327,10 +327,11 @@ impl Fast {
                 }
             }
         }
-        // Reused unless a summary changed or a collection the templates read did.
-        if !summary_changed.is_empty() || everything || self.shared.is_none() {
-            self.shared = Some(Shared::new(&inputs));
-        }
+        // Brought up to date where a summary or a collection changed (the same values
+        // `Shared::new` would give: the randomized tests compare with full builds).
+        let mut shared = self.shared.take()?;
+        shared.update(&inputs, &summary_changed, &dirty_collections);
+        self.shared = Some(shared);
         let shared = self.shared.as_ref()?;
         let ids: Vec<PageId> = render_set.into_iter().collect();
         let outputs: Vec<Result<Output, _>> = ids

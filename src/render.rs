@@ -3,7 +3,7 @@
 //! in parallel, and adds the extras: 404 and search pages, robots.txt, alias redirects.
 //! No IO.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -85,8 +85,12 @@ fn heavy_first(inputs: &Inputs<'_>) -> Vec<PageId> {
 pub struct Shared {
     urls: Vec<Value>,
     extras: Vec<Value>,
+    /// `{title, url, extra}` of every page (the `entity` and `parent` of summaries).
+    links: Vec<Value>,
     summaries: Vec<Value>,
     site: Value,
+    /// Each collection's entity values, by collection name.
+    collection_values: Vec<(String, Value)>,
     collections: Value,
     /// `{}`: the `attrs` of every reference that has none.
     empty_map: Value,
@@ -108,34 +112,75 @@ impl Shared {
         let mut shared = Shared {
             urls,
             extras,
+            links: Vec::new(),
             summaries: Vec::new(),
             site: Value::UNDEFINED,
+            collection_values: Vec::new(),
             collections: Value::UNDEFINED,
             empty_map: Value::from_serialize(BTreeMap::<String, ()>::new()),
         };
-        let links: Vec<Value> = (0..n)
+        shared.links = (0..n)
             .into_par_iter()
             .map(|id| shared.link_value(site, id))
             .collect();
         shared.summaries = (0..n)
             .into_par_iter()
-            .map(|id| summary(inputs, &shared, &links, id))
+            .map(|id| summary(inputs, &shared, &shared.links, id))
             .collect();
-        drop(links);
         shared.site = site_value(inputs, &shared.summaries);
-        let collections: Vec<(String, Value)> = site
+        shared.collection_values = site
             .collections
             .iter()
-            .map(|(name, members)| {
-                let entities: Vec<Value> = members
-                    .par_iter()
-                    .map(|&id| entity_value(inputs, &shared, id))
-                    .collect();
-                (name.clone(), Value::from(entities))
-            })
+            .map(|(name, members)| (name.clone(), shared.entities(inputs, members)))
             .collect();
-        shared.collections = Value::from_iter(collections);
+        shared.collections = Value::from_iter(shared.collection_values.iter().cloned());
         shared
+    }
+
+    /// Brings the values up to date after an edit of the same site's pages (no page added or
+    /// removed): `changed` are the pages whose summary may differ (their title, dates, extra,
+    /// summary, backlink count, or their parent's or entity's link), `dirty` the collections
+    /// an entity value of which may differ. Gives the values [`Shared::new`] would give, for a
+    /// fraction of the work: the incremental rebuild of `weft serve` relies on it.
+    pub fn update(
+        &mut self,
+        inputs: &Inputs<'_>,
+        changed: &BTreeSet<PageId>,
+        dirty: &BTreeSet<String>,
+    ) {
+        let site = inputs.site;
+        let base_path = site.config.base_path();
+        for &id in changed {
+            self.urls[id] = Value::from(format!("{base_path}{}", site.page(id).url_path));
+            self.extras[id] = Value::from_serialize(&site.page(id).front_matter.extra);
+        }
+        for &id in changed {
+            self.links[id] = self.link_value(site, id);
+        }
+        let fresh: Vec<(PageId, Value)> = changed
+            .par_iter()
+            .map(|&id| (id, summary(inputs, self, &self.links, id)))
+            .collect();
+        for (id, value) in fresh {
+            self.summaries[id] = value;
+        }
+        self.site = site_value(inputs, &self.summaries);
+        for i in 0..self.collection_values.len() {
+            let name = self.collection_values[i].0.clone();
+            if dirty.contains(&name) {
+                let members = &site.collections[&name];
+                self.collection_values[i].1 = self.entities(inputs, members);
+            }
+        }
+        self.collections = Value::from_iter(self.collection_values.iter().cloned());
+    }
+
+    fn entities(&self, inputs: &Inputs<'_>, members: &[PageId]) -> Value {
+        let entities: Vec<Value> = members
+            .par_iter()
+            .map(|&id| entity_value(inputs, self, id))
+            .collect();
+        Value::from(entities)
     }
 
     fn link_value(&self, site: &Site, id: PageId) -> Value {
