@@ -389,8 +389,14 @@ fn references(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
     }
     let values: Vec<Value> = groups
         .into_iter()
-        .map(|((_, collection), items)| {
-            let title = section_title(inputs.site, collection);
+        .map(|((in_body, collection), items)| {
+            // Links in the text get their own groups, named so a reader can tell them from
+            // the relations typed in front matter.
+            let title = match (in_body, collection) {
+                (true, "body") => "Pages linked in the text".to_string(),
+                (true, c) => format!("{} linked in the text", section_title(inputs.site, c)),
+                (false, c) => section_title(inputs.site, c),
+            };
             Record::value(vec![
                 ("collection", Value::from(collection)),
                 ("title", Value::from(title)),
