@@ -277,19 +277,25 @@ impl Fast {
         let home = &self.site.pages[self.site.home];
         let site_value_changed = summary_changed.contains(&home.id)
             || home.subsections.iter().any(|s| summary_changed.contains(s));
-        let mut dirty_collections = BTreeSet::new();
-        let entity_of = |id: PageId| self.site.pages[id].collection.clone();
+        // The entities whose value in `collections` can differ: their summary, their edges, or
+        // a summary shown in their references or backlinks changed.
+        let mut dirty_entities: BTreeSet<PageId> = BTreeSet::new();
         for &x in summary_changed.iter().chain(&touched).chain(&edge_changed) {
-            dirty_collections.extend(entity_of(x));
+            dirty_entities.insert(x);
         }
         for &x in &summary_changed {
             for &i in &self.graph.outgoing[x] {
-                dirty_collections.extend(entity_of(self.graph.references[i].target));
+                dirty_entities.insert(self.graph.references[i].target);
             }
             for &i in &self.graph.incoming[x] {
-                dirty_collections.extend(entity_of(self.graph.references[i].source));
+                dirty_entities.insert(self.graph.references[i].source);
             }
         }
+        dirty_entities.retain(|&id| self.site.pages[id].collection.is_some());
+        let dirty_collections: BTreeSet<String> = dirty_entities
+            .iter()
+            .filter_map(|&id| self.site.pages[id].collection.clone())
+            .collect();
         let everything = site_value_changed || self.reads.any(&dirty_collections);
 
         let inputs = Inputs {
@@ -327,10 +333,17 @@ impl Fast {
                 }
             }
         }
+        if everything {
+            // Every page is rendered again next (`finish_pages`): serve first only what the
+            // editor is looking at, the edited pages and the sections listing them, so the
+            // first swap does not wait for entity pages with thousands of backlinks.
+            render_set = ids.iter().copied().collect();
+            render_set.extend(ids.iter().filter_map(|&id| self.site.pages[id].parent));
+        }
         // Brought up to date where a summary or a collection changed (the same values
         // `Shared::new` would give: the randomized tests compare with full builds).
         let mut shared = self.shared.take()?;
-        shared.update(&inputs, &summary_changed, &dirty_collections);
+        shared.update(&inputs, &summary_changed, &dirty_entities);
         self.shared = Some(shared);
         let shared = self.shared.as_ref()?;
         let ids: Vec<PageId> = render_set.into_iter().collect();

@@ -510,28 +510,75 @@ fn a_description_change_renders_the_pages_that_show_it() {
     let text = fs::read_to_string(site.path(f)).unwrap();
     site.write(f, insert_key(&text, "description = \"Now described.\""));
     let mut first = Vec::new();
+    let mut early_bytes = BTreeMap::new();
     let update = session
         .apply(
             &ChangeSet {
                 content: BTreeSet::from(["news/a.md".to_string()]),
                 ..ChangeSet::default()
             },
-            &mut |_, update| first = update.changed.clone(),
+            &mut |snapshot, update| {
+                first = update.changed.clone();
+                for path in &update.changed {
+                    early_bytes.insert(path.clone(), snapshot.outputs[path].to_vec());
+                }
+            },
         )
         .unwrap();
     assert!(!update.full);
-    // Served first: the page, its section (listing it), Kenya and IPEC (it references them,
-    // so their backlinks show it); then every page, as each shows Kenya's backlinks through
-    // `collections.countries`.
-    assert_eq!(
-        first,
-        [
-            "countries/kenya/index.html",
-            "news/a/index.html",
-            "news/index.html",
-            "programmes/ipec/index.html"
-        ]
-    );
+    // Every page shows Kenya's backlinks (which show this page) through
+    // `collections.countries`, so every page is rendered again; served first are only the
+    // page and its section (listing it), then every page, Kenya and IPEC included.
+    assert_eq!(first, ["news/a/index.html", "news/index.html"]);
+    assert!(update
+        .changed
+        .contains(&"countries/kenya/index.html".to_string()));
     assert!(update.changed.contains(&"about/index.html".to_string()));
+    // What is served first is already final: the bytes a full build gives.
+    let full = full_build(site.root()).unwrap();
+    for (path, bytes) in &early_bytes {
+        assert!(
+            &full[path] == bytes,
+            "{path} was served early with stale content"
+        );
+    }
     assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}
+
+/// A change that moves no line (so no reference changes) still reaches the entities whose
+/// backlinks show the page: what is served first is already what a full build gives.
+#[test]
+fn a_summary_change_on_the_same_line_is_served_final_first() {
+    let site = TestSite::fixture("serve-site");
+    use_plain_theme(&site, true);
+    let f = "content/news/a.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(f, insert_key(&text, "description = \"Before.\""));
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().unwrap();
+    session.warm();
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(f, text.replace("\"Before.\"", "\"After!\""));
+    let mut early = BTreeMap::new();
+    let changes = ChangeSet {
+        content: BTreeSet::from(["news/a.md".to_string()]),
+        ..ChangeSet::default()
+    };
+    let update = session
+        .apply(&changes, &mut |snapshot, update| {
+            for path in &update.changed {
+                early.insert(path.clone(), snapshot.outputs[path].to_vec());
+            }
+        })
+        .unwrap();
+    assert!(!update.full);
+    assert!(!early.is_empty());
+    let full = full_build(site.root()).unwrap();
+    for (path, bytes) in &early {
+        assert!(
+            &full[path] == bytes,
+            "{path} was served early with stale content"
+        );
+    }
+    assert_eq!(served(&mut session), full);
 }
