@@ -7,8 +7,10 @@
 //! references and the graph, and renders again only the pages whose template context changed:
 //! the page; pages listing or embedding its summary (parent, descendants, pages it references
 //! and pages referencing it); pages whose backlinks changed. When a value every page sees
-//! changes (the site's sections, or a collection a template reads), those pages are rendered
-//! and served first, then every page ([`Fast::finish_pages`]).
+//! changes (the site's sections, or a collection a template reads), the edited pages and the
+//! sections listing them are rendered and served first, then every page
+//! ([`Fast::finish_pages`]). The shared template values are patched, not remade
+//! (`render::Shared::update`).
 //!
 //! It uses the build's own stages (`frontmatter::parse`, `xref`, `markdown::render`,
 //! `render::render_page`, `render::site`, [`crate::site_outputs`]), never its own rendering.
@@ -306,8 +308,8 @@ impl Fast {
             sources: &self.templates,
             serve: self.options.serve,
         };
-        // When a value every page sees changed, the pages the edit touches directly are
-        // rendered first and served; the rest follow (`finish_pages`).
+        // When a value every page sees changed, every page follows (`finish_pages`) after
+        // what is served first (below).
         self.pending_all = everything;
 
         // The pages whose context holds a changed summary or changed references.
