@@ -300,6 +300,7 @@ impl Fast {
             .collect();
         let everything = site_value_changed || self.reads.any(&dirty_collections);
 
+        // Field by field rather than `self.inputs()`, so `self.shared` stays free to update.
         let inputs = Inputs {
             site: &self.site,
             graph: &self.graph,

@@ -411,6 +411,8 @@ pub fn resolve(path: &str) -> Result<String, u16> {
     Ok(key)
 }
 
+/// Strict, unlike `percent_encoding::percent_decode_str`: a malformed escape or bytes that are
+/// not UTF-8 make the request a 400 instead of being passed through.
 fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
