@@ -104,17 +104,7 @@ fn content(root: &Path, errors: &mut Vec<Error>) -> (Vec<Document>, Vec<Asset>) 
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let shown = e.path().map_or("content".to_string(), |p| {
-                    format!("content/{}", relative(&dir, p))
-                });
-                let cause = e.io_error().map_or(e.to_string(), |io| io.to_string());
-                errors.push(
-                    Error::new(
-                        ErrorKind::Unreadable,
-                        format!("cannot read {shown}: {cause}"),
-                    )
-                    .at(Location::file_only(&shown)),
-                );
+                errors.push(walk_error(&dir, "content/", &e));
                 continue;
             }
         };
@@ -207,6 +197,21 @@ fn content_asset_dest(rel: &str) -> String {
     parts.join("/")
 }
 
+/// A file or folder under `dir` that cannot be read (a dangling or looping link, say), shown
+/// as `shown` + its path under `dir` (`shown` without its final `/` for `dir` itself).
+fn walk_error(dir: &Path, shown: &str, e: &walkdir::Error) -> Error {
+    let file = match e.path() {
+        Some(p) if p != dir => format!("{shown}{}", relative(dir, p)),
+        _ => shown.trim_end_matches('/').to_string(),
+    };
+    let cause = e.io_error().map_or(e.to_string(), |io| io.to_string());
+    Error::new(
+        ErrorKind::Unreadable,
+        format!("cannot read {file}: {cause}"),
+    )
+    .at(Location::file_only(&file))
+}
+
 fn not_ignored(entry: &walkdir::DirEntry) -> bool {
     entry.depth() == 0 || !is_ignored(entry.file_name())
 }
@@ -223,18 +228,7 @@ fn disk_assets(dir: &Path, shown: &str, errors: &mut Vec<Error>) -> BTreeMap<Str
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let file = format!(
-                    "{shown}{}",
-                    e.path().map_or(String::new(), |p| relative(dir, p))
-                );
-                let cause = e.io_error().map_or(e.to_string(), |io| io.to_string());
-                errors.push(
-                    Error::new(
-                        ErrorKind::Unreadable,
-                        format!("cannot read {file}: {cause}"),
-                    )
-                    .at(Location::file_only(&file)),
-                );
+                errors.push(walk_error(dir, shown, &e));
                 continue;
             }
         };
