@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
@@ -96,6 +96,10 @@ pub struct Hub {
     clients: Mutex<Vec<Sender<Arc<str>>>>,
     /// Changes with each server start, so pages reload after a restart.
     server_id: String,
+    /// Counts the snapshots published. Each page is stamped with it and each event stream
+    /// starts with it, so a tab whose script starts after a reload was announced (a tab still
+    /// loading, or one that joins the shared stream late) sees it missed one and reloads.
+    generation: AtomicU64,
     /// A request waits for stale site-wide files (see [`Snapshot::stale`]).
     demanded: AtomicBool,
     waker: Mutex<Option<Waker>>,
@@ -113,6 +117,7 @@ impl Hub {
             errors: RwLock::new(None),
             clients: Mutex::new(Vec::new()),
             server_id: format!("{:x}-{:x}", nanos, std::process::id()),
+            generation: AtomicU64::new(0),
             demanded: AtomicBool::new(false),
             waker: Mutex::new(None),
             root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
@@ -134,13 +139,16 @@ impl Hub {
     }
 
     /// The snapshot with `key` up to date: asks the rebuild loop to make the site-wide files
-    /// and waits for them (at most `STALE_WAIT`, then serves what there is).
-    fn fresh(&self, key: &str) -> Arc<Snapshot> {
+    /// and waits for them (at most `STALE_WAIT`, then serves what there is). With it, the
+    /// generation read just before it: the snapshot is at least that new (`publish` swaps
+    /// first, then counts), so a page stamped with it never claims to be newer than it is.
+    fn fresh(&self, key: &str) -> (u64, Arc<Snapshot>) {
         let deadline = Instant::now() + STALE_WAIT;
         loop {
+            let generation = self.generation.load(Ordering::Acquire);
             let snapshot = self.current();
             if !snapshot.stale.contains(key) || Instant::now() > deadline {
-                return snapshot;
+                return (generation, snapshot);
             }
             if !self.demanded.swap(true, Ordering::AcqRel) {
                 if let Some(w) = self.waker.lock().unwrap().as_ref() {
@@ -154,11 +162,13 @@ impl Hub {
     /// Swaps in a new build; only then are clients told.
     pub fn publish(&self, snapshot: Arc<Snapshot>, update: &Update) {
         *self.snapshot.write().unwrap() = snapshot;
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         let had_errors = self.errors.write().unwrap().take().is_some();
         let urls = |paths: &[String]| -> Vec<String> { paths.iter().map(|p| url_of(p)).collect() };
         let data = serde_json::json!({
             "changed": urls(&update.changed),
             "removed": urls(&update.removed),
+            "generation": generation,
         });
         if had_errors {
             self.broadcast("ok", "{}");
@@ -195,7 +205,9 @@ impl Hub {
 
     /// Something every page may use changed (a script, an image): reload every page.
     pub fn reload_all(&self) {
-        self.broadcast("reload", "{\"all\":true}");
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        let data = serde_json::json!({ "all": true, "generation": generation });
+        self.broadcast("reload", &data.to_string());
     }
 
     fn broadcast(&self, event: &str, data: &str) {
@@ -372,7 +384,10 @@ pub fn handle(request: Request, hub: &Arc<Hub>) {
             "text/plain; charset=utf-8",
             b"bad request\n".to_vec(),
         ),
-        Ok(key) => lookup(&hub.fresh(&key), &key, path, hub),
+        Ok(key) => {
+            let (generation, snapshot) = hub.fresh(&key);
+            lookup(&snapshot, generation, &key, path, hub)
+        }
     };
     let _ = request.respond(response);
 }
@@ -430,9 +445,16 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn lookup(snapshot: &Snapshot, key: &str, path: &str, hub: &Hub) -> Response<io::Cursor<Vec<u8>>> {
+fn lookup(
+    snapshot: &Snapshot,
+    generation: u64,
+    key: &str,
+    path: &str,
+    hub: &Hub,
+) -> Response<io::Cursor<Vec<u8>>> {
+    let page = |status, key, bytes: &[u8]| page(status, key, bytes, &hub.server_id, generation);
     if let Some(bytes) = snapshot.outputs.get(key) {
-        return page(200, key, bytes, hub);
+        return page(200, key, bytes);
     }
     if let Some(asset) = snapshot.assets.get(key) {
         if let Some(bytes) = read_asset(&asset.source, &hub.root) {
@@ -446,12 +468,11 @@ fn lookup(snapshot: &Snapshot, key: &str, path: &str, hub: &Hub) -> Response<io:
             .with_header(header("Location", &format!("{path}/")));
     }
     match snapshot.outputs.get("404.html") {
-        Some(bytes) => page(404, "404.html", bytes, hub),
+        Some(bytes) => page(404, "404.html", bytes),
         None if snapshot.outputs.is_empty() => page(
             503,
             "index.html",
             b"<!DOCTYPE html><title>weft: build failed</title><body><p>The site has not built yet.</p></body>",
-            hub,
         ),
         None => body(404, "text/plain; charset=utf-8", b"not found\n".to_vec()),
     }
@@ -473,18 +494,27 @@ fn read_asset(source: &AssetSource, root: &Path) -> Option<Vec<u8>> {
 }
 
 /// A response from the snapshot; HTML gets the live-reload script.
-fn page(status: u16, key: &str, bytes: &[u8], hub: &Hub) -> Response<io::Cursor<Vec<u8>>> {
+fn page(
+    status: u16,
+    key: &str,
+    bytes: &[u8],
+    server_id: &str,
+    generation: u64,
+) -> Response<io::Cursor<Vec<u8>>> {
     let ct = content_type(key);
     if ct.starts_with("text/html") {
-        body(status, ct, inject(bytes, &hub.server_id))
+        body(status, ct, inject(bytes, server_id, generation))
     } else {
         body(status, ct, bytes.to_vec())
     }
 }
 
-/// Inserts the live-reload script before `</body>` (or at the end).
-pub fn inject(html: &[u8], server_id: &str) -> Vec<u8> {
-    let tag = format!("<script src=\"{SCRIPT_PATH}\" data-server=\"{server_id}\"></script>");
+/// Inserts the live-reload script before `</body>` (or at the end), stamped with the server
+/// and the generation of the snapshot the page comes from.
+pub fn inject(html: &[u8], server_id: &str, generation: u64) -> Vec<u8> {
+    let tag = format!(
+        "<script src=\"{SCRIPT_PATH}\" data-server=\"{server_id}\" data-generation=\"{generation}\"></script>"
+    );
     let at = html
         .windows(7)
         .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
@@ -540,8 +570,16 @@ pub fn content_type(path: &str) -> &'static str {
 /// One live-reload client: the stream's own thread writes events until the client goes away.
 fn events(request: Request, hub: &Hub) {
     let (tx, rx): (Sender<Arc<str>>, Receiver<Arc<str>>) = mpsc::channel();
+    // Registered before the generation is read: a snapshot published after this point is
+    // announced on this stream, one published before is counted in the hello.
+    hub.clients.lock().unwrap().push(tx);
+    let generation = hub.generation.load(Ordering::Acquire);
     let errors = hub.errors.read().unwrap().clone();
-    let hello = serde_json::json!({ "server": hub.server_id, "failing": errors.is_some() });
+    let hello = serde_json::json!({
+        "server": hub.server_id,
+        "failing": errors.is_some(),
+        "generation": generation,
+    });
     let mut first = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\nX-Accel-Buffering: no\r\n\r\nretry: 500\nevent: hello\ndata: {hello}\n\n"
     );
@@ -552,7 +590,6 @@ fn events(request: Request, hub: &Hub) {
     if writer.write_all(first.as_bytes()).is_err() || writer.flush().is_err() {
         return;
     }
-    hub.clients.lock().unwrap().push(tx);
     loop {
         let message: Arc<str> = match rx.recv_timeout(KEEPALIVE) {
             Ok(m) => m,
@@ -601,11 +638,11 @@ mod tests {
     #[test]
     fn the_script_goes_before_the_last_body_end() {
         let html = b"<html><body><p>x</p></BODY></html>";
-        let out = String::from_utf8(inject(html, "id")).unwrap();
+        let out = String::from_utf8(inject(html, "id", 7)).unwrap();
         assert!(out.contains(
-            "<p>x</p><script src=\"/__weft/live.js\" data-server=\"id\"></script></BODY>"
+            "<p>x</p><script src=\"/__weft/live.js\" data-server=\"id\" data-generation=\"7\"></script></BODY>"
         ));
-        let bare = String::from_utf8(inject(b"<p>no body", "id")).unwrap();
+        let bare = String::from_utf8(inject(b"<p>no body", "id", 0)).unwrap();
         assert!(bare.ends_with("</script>"));
     }
 

@@ -6,6 +6,9 @@
   "use strict";
   const me = document.currentScript;
   const servedBy = me && me.dataset.server;
+  // The generation of the snapshot this page came from: a hello announcing a newer one means a
+  // reload was announced before this script listened (the page may be stale).
+  const servedAt = Number((me && me.dataset.generation) || 0);
   const here = () => decodeURI(location.pathname).replace(/index\.html$/, "");
   const parentOf = (p) => p.replace(/[^/]+\/?$/, "") || "/";
   const OVERLAY = "weft-error-overlay";
@@ -63,6 +66,7 @@
     if (type === "hello") {
       document.documentElement.dataset.weftLive = "connected";
       if (servedBy && data.server !== servedBy) location.reload();
+      else if (data.generation > servedAt) location.reload();
       else if (!data.failing) clearOverlay();
     } else if (type === "errors") {
       showOverlay(data);
@@ -101,6 +105,10 @@
       leading = true;
       connect((type, data) => {
         if (type === "hello" || type === "errors") last[type] = data;
+        // A tab that joins later learns the newest generation from the hello it is sent.
+        if (type === "reload" && last.hello && data.generation) {
+          last.hello = Object.assign({}, last.hello, { generation: data.generation });
+        }
         if (type === "ok") delete last.errors;
         channel.postMessage({ type, data });
         handle(type, data);
