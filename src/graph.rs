@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::Site;
@@ -83,7 +84,7 @@ pub fn to_json(site: &Site, graph: &Graph) -> String {
     let path = |id: usize| site.page(id).path.as_str();
     let pages: Vec<PageInfo> = site
         .pages
-        .iter()
+        .par_iter()
         .map(|p| PageInfo {
             id: &p.path,
             kind: p.kind.as_str(),
@@ -101,7 +102,7 @@ pub fn to_json(site: &Site, graph: &Graph) -> String {
         .collect();
     let references: Vec<ReferenceInfo> = graph
         .references
-        .iter()
+        .par_iter()
         .map(|r| ReferenceInfo {
             source: path(r.source),
             target: path(r.target),
@@ -126,16 +127,18 @@ pub fn to_json(site: &Site, graph: &Graph) -> String {
         }),
         line(&collections),
     );
-    json.push_str(&array("pages", pages.iter().map(line)));
+    json.push_str(&array("pages", pages.par_iter().map(line).collect()));
     json.push_str(",\n");
-    json.push_str(&array("references", references.iter().map(line)));
+    json.push_str(&array(
+        "references",
+        references.par_iter().map(line).collect(),
+    ));
     json.push_str("\n}\n");
     json
 }
 
 /// `"name": [` then one item a line, then `]`.
-fn array(name: &str, items: impl Iterator<Item = String>) -> String {
-    let items: Vec<String> = items.collect();
+fn array(name: &str, items: Vec<String>) -> String {
     if items.is_empty() {
         return format!("\"{name}\": []");
     }

@@ -356,7 +356,8 @@ impl Fast {
             .collect();
         let mut map = current.outputs.clone();
         for o in outputs {
-            let o = o.ok()?;
+            let mut o = o.ok()?;
+            o.bytes.shrink_to_fit(); // held until the next edit: no growth slack
             map.insert(o.path, Arc::new(o.bytes));
         }
         self.stale = true;
@@ -539,7 +540,7 @@ impl Fast {
             return None;
         }
         self.pending_all = false;
-        let (outputs, errors) = render::site(&self.inputs());
+        let (outputs, errors) = render::site(&self.inputs(), &render::Keep);
         if !errors.is_empty() {
             return None;
         }

@@ -1,9 +1,10 @@
 //! weft: a static site generator whose entity pages (programmes, countries, donors, partners)
 //! are cross-linked both ways and checked at build time.
 //!
-//! The spine is [`build`]: load -> parse -> model -> cross-link -> render, all in memory; the
-//! caller then hands the result to [`write::all`]. Every stage collects its errors and the build
-//! fails once with all of them, before anything is written.
+//! The spine is [`build`]: load -> parse -> model -> cross-link -> render. Rendered files go
+//! to a [`Sink`] as they are made: kept in memory ([`render::Keep`]) or staged in the output
+//! folder ([`write::Staging`], which moves them into place only once the whole build
+//! succeeded). Every stage collects its errors and the build fails once with all of them.
 
 // An `Error` carries its source line for display (~240 bytes); errors are rare and off the hot
 // path, so boxing them would only add noise.
@@ -39,6 +40,7 @@ use load::{Asset, SiteFiles};
 use markdown::Rendered;
 use model::Site;
 use render::Output;
+pub use render::Sink;
 use xref::{Graph, Linker, Names};
 
 /// How to build.
@@ -71,16 +73,32 @@ impl Build {
 
 /// Reads the site at `root` and builds it in memory.
 pub fn build(root: &Path, options: &Options) -> Result<Build, Errors> {
+    build_into(root, options, &render::Keep)
+}
+
+/// Reads the site at `root` and builds it, handing every rendered file to `sink` as it is
+/// made; `Build::outputs` holds those the sink kept.
+pub fn build_into(root: &Path, options: &Options, sink: &dyn Sink) -> Result<Build, Errors> {
     let config = load::config(root)?;
     let (files, load_errors) = load::site(root, config);
-    build_files(files, load_errors, options)
+    build_files_into(files, load_errors, options, sink)
 }
 
 /// Builds from files already in memory (tests build sites from strings this way).
 pub fn build_files(
+    files: SiteFiles,
+    errors: Vec<Error>,
+    options: &Options,
+) -> Result<Build, Errors> {
+    build_files_into(files, errors, options, &render::Keep)
+}
+
+/// [`build_files`] into `sink`.
+pub fn build_files_into(
     mut files: SiteFiles,
     mut errors: Vec<Error>,
     options: &Options,
+    sink: &dyn Sink,
 ) -> Result<Build, Errors> {
     if let Some(url) = &options.base_url {
         files.config.set_base_url(url);
@@ -131,11 +149,24 @@ pub fn build_files(
         sources: &files.templates,
         serve: options.serve,
     };
-    let (mut outputs, render_errors) = render::site(&inputs);
-    if !render_errors.is_empty() {
-        return Err(Errors::sorted(render_errors));
+    // The site-wide files (search index, graph, feeds) need only the rendered Markdown: they
+    // are made while the pages render, so their serial parts do not leave a thread idle.
+    let ((mut outputs, mut errors), site_files) = rayon::join(
+        || render::site(&inputs, sink),
+        || {
+            let files = site_outputs(&site, &rendered, &graph);
+            files.into_iter().map(|o| sink.put(o)).collect::<Vec<_>>()
+        },
+    );
+    for file in site_files {
+        match file {
+            Ok(kept) => outputs.extend(kept),
+            Err(e) => errors.push(e),
+        }
     }
-    outputs.extend(site_outputs(&site, &rendered, &graph));
+    if !errors.is_empty() {
+        return Err(Errors::sorted(errors));
+    }
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Build {
         site,

@@ -120,11 +120,17 @@ fn main() -> ExitCode {
 
 fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode {
     let start = Instant::now();
-    let built = match weft::build(root, options) {
+    // Pages are written to a staging folder as they render, and moved into place only when
+    // the whole build succeeded (dropping `staging` on an error leaves the output as it was).
+    let staging = match weft::write::Staging::begin(output) {
+        Ok(s) => s,
+        Err(e) => return fail(&Errors(vec![e]), color),
+    };
+    let built = match weft::build_into(root, options, &staging) {
         Ok(b) => b,
         Err(errors) => return fail(&errors, color),
     };
-    match weft::write::all(output, &built.outputs, &built.assets) {
+    match staging.commit(&built.assets) {
         Ok(stats) => {
             eprintln!(
                 "built {} pages in {} ms ({} files written, {} unchanged, {} removed) -> {}",
@@ -135,8 +141,9 @@ fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode
                 stats.removed,
                 output.display()
             );
-            if let Some(line) = weft::search::summary(&built.outputs) {
-                eprintln!("{line}");
+            let index = output.join(weft::search::INDEX_FILE);
+            if let Ok(meta) = std::fs::metadata(index) {
+                eprintln!("{}", weft::search::summary(meta.len()));
             }
             ExitCode::SUCCESS
         }

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::error::Error;
 use crate::load::TemplateSource;
 use crate::markdown::Rendered;
-use crate::model::{Kind, PageId, Site};
+use crate::model::{Kind, Page, PageId, Site};
 use crate::templates::template_error;
 use crate::xref::{Graph, Reference};
 
@@ -24,6 +24,24 @@ pub struct Output {
     /// `/`-separated path under the output folder: `countries/kenya/index.html`.
     pub path: String,
     pub bytes: Vec<u8>,
+}
+
+/// Where outputs go as soon as they are rendered: kept in memory ([`Keep`]: `weft serve`,
+/// `weft check`, tests) or staged on disk (`write::Staging`: `weft build`), so that a large
+/// build never holds every page at once.
+pub trait Sink: Sync {
+    /// Takes `output`; returns it when it is to be kept in memory.
+    fn put(&self, output: Output) -> Result<Option<Output>, Error>;
+}
+
+/// Keeps every output in memory.
+pub struct Keep;
+
+impl Sink for Keep {
+    fn put(&self, mut output: Output) -> Result<Option<Output>, Error> {
+        output.bytes.shrink_to_fit(); // kept outputs live on; growth slack would double them
+        Ok(Some(output))
+    }
 }
 
 /// What the renderer needs besides the site.
@@ -38,33 +56,48 @@ pub struct Inputs<'a> {
 }
 
 /// Renders every page and extra file. Outputs are sorted by path.
-pub fn site(inputs: &Inputs<'_>) -> (Vec<Output>, Vec<Error>) {
+pub fn site(inputs: &Inputs<'_>, sink: &dyn Sink) -> (Vec<Output>, Vec<Error>) {
     let shared = Shared::new(inputs);
-    let results: Vec<Result<Output, Error>> = heavy_first(inputs)
+    let results: Vec<Result<Option<Output>, Error>> = heavy_first(inputs)
         .into_par_iter()
-        .map(|id| render_page(inputs, &shared, id))
+        .map(|id| sink.put(render_page(inputs, &shared, id)?))
         .collect();
-    let mut outputs = Vec::with_capacity(results.len() + 8);
+    let mut outputs = Vec::new();
     let mut errors = Vec::new();
-    for r in results {
-        match r {
-            Ok(o) => outputs.push(o),
-            Err(e) => errors.push(e),
-        }
-    }
+    let mut keep = |result: Result<Option<Output>, Error>| match result {
+        Ok(kept) => outputs.extend(kept),
+        Err(e) => errors.push(e),
+    };
+    results.into_iter().for_each(&mut keep);
     for (template, path) in [
         ("404.html", "404.html"),
         ("search.html", "search/index.html"),
     ] {
+        // A content page at the same place wins.
+        if inputs
+            .site
+            .pages
+            .iter()
+            .any(|p| page_output_path(p) == path)
+        {
+            continue;
+        }
         match standalone_page(inputs, &shared, template, path) {
-            Ok(Some(o)) if !outputs.iter().any(|p: &Output| p.path == o.path) => outputs.push(o),
-            Ok(_) => {}
-            Err(e) => errors.push(e),
+            Ok(Some(o)) => keep(sink.put(o)),
+            Ok(None) => {}
+            Err(e) => keep(Err(e)),
         }
     }
-    outputs.extend(extras(inputs.site));
+    for o in extras(inputs.site) {
+        keep(sink.put(o));
+    }
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     (outputs, errors)
+}
+
+/// Where a page is written: `countries/kenya/index.html`.
+fn page_output_path(page: &Page) -> String {
+    format!("{}index.html", page.url_path)
 }
 
 /// Page ids, the likely slowest to render first (the home page, then by the number of pages
@@ -575,11 +608,9 @@ pub fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<O
             collections => shared.collections.clone(),
         })
         .map_err(|e| template_error(&e, inputs.sources))?;
-    let mut bytes = html.into_bytes();
-    bytes.shrink_to_fit(); // outputs are held until the write; growth slack would double them
     Ok(Output {
-        path: format!("{}index.html", page.url_path),
-        bytes,
+        path: page_output_path(page),
+        bytes: html.into_bytes(),
     })
 }
 

@@ -10,13 +10,15 @@
 //! site's text passes [`WORD_BUDGET`]; beyond it, each page's first words (never fewer than
 //! [`MIN_WORDS`]), so the index of a very large site stays loadable. No IO here.
 
-use elasticlunr::{Index, IndexBuilder};
+use std::collections::HashMap;
+
+use elasticlunr::lang::English;
+use elasticlunr::Language;
 use html5gum::{Token, Tokenizer};
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::markdown::Rendered;
-use crate::model::Site;
+use crate::model::{Page, Site};
 use crate::render::{escape_xml, Output};
 
 /// The index's file, at the root of the output.
@@ -28,17 +30,13 @@ pub const WORD_BUDGET: usize = 300_000;
 /// Words of body text every page keeps, whatever the site's size.
 pub const MIN_WORDS: usize = 40;
 
-/// Searched fields, in `add_doc` order; `url` is stored, not searched.
+/// Searched fields, in the order elasticlunr.js lists them; `url` is stored, not searched.
 const FIELDS: [&str; 3] = ["title", "section", "body"];
 
 /// `search_index.js` for the whole site; `rendered[i]` belongs to page `i`.
 pub fn outputs(site: &Site, rendered: &[Rendered]) -> Vec<Output> {
-    let index = index(site, rendered);
     let mut js = b"window.weftSearchIndex = ".to_vec();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut js, ShortFloats);
-    index
-        .serialize(&mut serializer)
-        .expect("the index serializes");
+    write_index(&mut js, &documents(site, rendered, WORD_BUDGET));
     js.extend_from_slice(b";\n");
     vec![Output {
         path: INDEX_FILE.to_string(),
@@ -46,118 +44,264 @@ pub fn outputs(site: &Site, rendered: &[Rendered]) -> Vec<Output> {
     }]
 }
 
-/// Writes floats (elasticlunr's term frequencies) with three decimals at most: a quarter of the
-/// index's size goes otherwise to digits no ranking needs.
-struct ShortFloats;
-
-impl serde_json::ser::Formatter for ShortFloats {
-    fn write_f64<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        value: f64,
-    ) -> std::io::Result<()> {
-        let text = format!("{value:.3}");
-        let text = text.trim_end_matches('0').trim_end_matches('.');
-        w.write_all(text.as_bytes())
-    }
+/// One page as the index sees it.
+struct Document {
+    /// The stored values: title, section, body, url.
+    values: [String; 4],
+    /// For each of [`FIELDS`]: its terms after elasticlunr's pipeline, sorted, with how often
+    /// each occurs.
+    terms: [Vec<(String, u32)>; 3],
+    /// For each of [`FIELDS`]: its number of terms, repeats included (elasticlunr's field length).
+    lengths: [usize; 3],
 }
 
-/// The elasticlunr index of every page (documents are stored, for titles and snippets).
-pub fn index(site: &Site, rendered: &[Rendered]) -> Index {
-    index_within(site, rendered, WORD_BUDGET)
-}
-
-/// [`index`] with `budget` words of body text for the whole site.
-fn index_within(site: &Site, rendered: &[Rendered], budget: usize) -> Index {
-    let mut index = IndexBuilder::new()
-        .add_fields(FIELDS)
-        .add_field_with_tokenizer("url", Box::new(not_searched))
-        .set_ref("id")
-        .save_docs(true)
-        .build();
+/// Every page's document, in parallel; `budget` words of body text for the whole site.
+fn documents(site: &Site, rendered: &[Rendered], budget: usize) -> Vec<Document> {
     let words = (budget / site.pages.len().max(1)).max(MIN_WORDS);
-    // Text extraction is the slow part: in parallel; the index itself is built in page order.
-    let docs: Vec<[String; 4]> = site
-        .pages
+    // elasticlunr's tokenizer and pipeline (trimmer, stop words, Porter stemmer) are not `Send`:
+    // one per worker.
+    let english = || {
+        let english = English::new();
+        let pipeline = english.make_pipeline();
+        (english, pipeline)
+    };
+    site.pages
         .par_iter()
         .zip(rendered)
-        .map(|(page, out)| {
-            let section: Vec<&str> = site
-                .ancestors(page.id)
-                .into_iter()
-                .filter(|&a| a != site.home)
-                .map(|a| site.page(a).title())
-                .collect();
-            let url = if page.url_path.is_empty() {
-                "./"
-            } else {
-                page.url_path.as_str()
-            };
-            let description = page.front_matter.description.as_deref().unwrap_or("");
-            let html = format!("<p>{}</p>{}", escape_xml(description), out.html);
-            let body = html_text_upto(&html, words);
-            [
-                page.title().to_string(),
-                section.join(" › "),
-                body,
-                url.to_string(),
-            ]
+        .map_init(english, |(english, pipeline), (page, out)| {
+            let values = stored_values(site, page, out, words);
+            let mut terms: [Vec<(String, u32)>; 3] = Default::default();
+            let mut lengths = [0; 3];
+            for field in 0..FIELDS.len() {
+                let tokens = pipeline.run(english.tokenize(&values[field]));
+                lengths[field] = tokens.len();
+                terms[field] = counted(tokens);
+            }
+            Document {
+                values,
+                terms,
+                lengths,
+            }
         })
-        .collect();
-    for (id, doc) in docs.iter().enumerate() {
-        index.add_doc(&id.to_string(), doc);
-    }
-    index
+        .collect()
 }
 
-fn not_searched(_: &str) -> Vec<String> {
-    Vec::new()
+/// Title, section path, text (description then body, cut after `words` words) and URL path.
+fn stored_values(site: &Site, page: &Page, out: &Rendered, words: usize) -> [String; 4] {
+    let section: Vec<&str> = site
+        .ancestors(page.id)
+        .into_iter()
+        .filter(|&a| a != site.home)
+        .map(|a| site.page(a).title())
+        .collect();
+    let url = if page.url_path.is_empty() {
+        "./"
+    } else {
+        page.url_path.as_str()
+    };
+    let mut text = Text::new(words);
+    if let Some(description) = &page.front_matter.description {
+        text.push_html(&format!("<p>{}</p>", escape_xml(description)));
+    }
+    text.push_html(&out.html);
+    [
+        page.title().to_string(),
+        section.join(" › "),
+        text.finish(),
+        url.to_string(),
+    ]
+}
+
+/// Sorted, unique tokens with their number of occurrences.
+fn counted(mut tokens: Vec<String>) -> Vec<(String, u32)> {
+    tokens.sort_unstable();
+    let mut terms: Vec<(String, u32)> = Vec::new();
+    for token in tokens {
+        match terms.last_mut() {
+            Some((last, n)) if *last == token => *n += 1,
+            _ => terms.push((token, 1)),
+        }
+    }
+    terms
+}
+
+/// Writes the index as the JSON elasticlunr.js loads, byte for byte what elasticlunr-rs's
+/// `Index` serializes for the same documents (a test holds it so). elasticlunr-rs adds
+/// documents one at a time, in one thread, into a trie of `BTreeMap`s that serde then walks:
+/// that was a sixth of a 10 000-page build. Here the terms come from every page in parallel
+/// and the trie is written straight from the sorted terms.
+fn write_index(out: &mut Vec<u8>, docs: &[Document]) {
+    let refs = Refs::new(docs.len());
+    out.extend_from_slice(br#"{"fields":["title","section","body","url"],"pipeline":"#);
+    serde_json::to_writer(&mut *out, &English::new().make_pipeline()).expect("JSON to memory");
+    out.extend_from_slice(br#","ref":"id","version":""#);
+    out.extend_from_slice(elasticlunr::ELASTICLUNR_VERSION.as_bytes());
+    out.extend_from_slice(br#"","index":{"#);
+    // Keys in the order of elasticlunr-rs's BTreeMap: body, section, title, url (no terms).
+    let fields: Vec<Vec<u8>> = [2, 1, 0]
+        .into_par_iter()
+        .map(|field| field_trie(docs, field, &refs))
+        .collect();
+    for (name, trie) in ["body", "section", "title"].iter().zip(&fields) {
+        out.extend_from_slice(format!(r#""{name}":{{"root":"#).as_bytes());
+        out.extend_from_slice(trie);
+        out.extend_from_slice(b"},");
+    }
+    out.extend_from_slice(
+        br#""url":{"root":{"docs":{},"df":0}}},"documentStore":{"save":true,"docs":{"#,
+    );
+    for (k, &doc) in refs.in_key_order.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        let [title, section, body, url] = &docs[doc].values;
+        let id = &refs.text[doc];
+        // The stored fields, in key order, as elasticlunr-rs stores them (the ref included).
+        let stored = [
+            ("body", body),
+            ("id", id),
+            ("section", section),
+            ("title", title),
+            ("url", url),
+        ];
+        write_json_str(out, id);
+        out.push(b':');
+        for (i, (key, value)) in stored.iter().enumerate() {
+            out.push(if i == 0 { b'{' } else { b',' });
+            write_json_str(out, key);
+            out.push(b':');
+            write_json_str(out, value);
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(br#"},"docInfo":{"#);
+    for (k, &doc) in refs.in_key_order.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        let [title, section, body] = docs[doc].lengths;
+        write_json_str(out, &refs.text[doc]);
+        out.extend_from_slice(
+            format!(r#":{{"body":{body},"section":{section},"title":{title},"url":0}}"#).as_bytes(),
+        );
+    }
+    out.extend_from_slice(format!(r#"}},"length":{}}},"lang":"English"}}"#, docs.len()).as_bytes());
+}
+
+/// Document refs (their numbers as text) and the order elasticlunr-rs's string keys sort them
+/// in ("10" before "9").
+struct Refs {
+    text: Vec<String>,
+    in_key_order: Vec<usize>,
+    /// `rank[doc]`: the position of `doc` in `in_key_order`.
+    rank: Vec<usize>,
+}
+
+impl Refs {
+    fn new(count: usize) -> Refs {
+        let text: Vec<String> = (0..count).map(|i| i.to_string()).collect();
+        let mut in_key_order: Vec<usize> = (0..count).collect();
+        in_key_order.sort_by(|&a, &b| text[a].cmp(&text[b]));
+        let mut rank = vec![0; count];
+        for (position, &doc) in in_key_order.iter().enumerate() {
+            rank[doc] = position;
+        }
+        Refs {
+            text,
+            in_key_order,
+            rank,
+        }
+    }
+}
+
+/// The trie of one field below its `root` key: a node per character, each with the documents
+/// whose term ends there (`{"<ref>":{"tf":<sqrt of count>}}`), their number (`df`), then its
+/// children by character. Written in one pass over the sorted terms, with no recursion (a
+/// term can be as long as its page's longest word).
+fn field_trie(docs: &[Document], field: usize, refs: &Refs) -> Vec<u8> {
+    let mut postings: HashMap<&str, Vec<(usize, u32)>> = HashMap::new();
+    for (doc, document) in docs.iter().enumerate() {
+        for (term, count) in &document.terms[field] {
+            // elasticlunr-rs skips an empty term (it has no character to hang in the trie).
+            if !term.is_empty() {
+                postings.entry(term).or_default().push((doc, *count));
+            }
+        }
+    }
+    let mut terms: Vec<(&str, Vec<(usize, u32)>)> = postings.into_iter().collect();
+    terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut tf = TermFrequencies::default();
+    let mut out = br#"{"docs":{},"df":0"#.to_vec();
+    // The characters of the nodes open below the root, outermost first.
+    let mut open: Vec<char> = Vec::new();
+    for (term, mut docs) in terms {
+        let chars: Vec<char> = term.chars().collect();
+        let shared = open.iter().zip(&chars).take_while(|(a, b)| a == b).count();
+        out.extend(std::iter::repeat_n(b'}', open.len() - shared));
+        open.truncate(shared);
+        // Sorted terms never revisit a closed node, and a term comes before those it prefixes:
+        // every node opened here is new, and only the last one holds documents.
+        for (depth, &c) in chars.iter().enumerate().skip(shared) {
+            out.push(b',');
+            write_json_str(&mut out, c.encode_utf8(&mut [0; 4]));
+            if depth + 1 < chars.len() {
+                out.extend_from_slice(br#":{"docs":{},"df":0"#);
+            } else {
+                docs.sort_unstable_by_key(|&(doc, _)| refs.rank[doc]);
+                out.extend_from_slice(br#":{"docs":{"#);
+                for (k, &(doc, count)) in docs.iter().enumerate() {
+                    if k > 0 {
+                        out.push(b',');
+                    }
+                    write_json_str(&mut out, &refs.text[doc]);
+                    out.extend_from_slice(br#":{"tf":"#);
+                    out.extend_from_slice(tf.text(count).as_bytes());
+                    out.push(b'}');
+                }
+                out.extend_from_slice(format!(r#"}},"df":{}"#, docs.len()).as_bytes());
+            }
+            open.push(c);
+        }
+    }
+    // The open nodes, then the root.
+    out.extend(std::iter::repeat_n(b'}', open.len() + 1));
+    out
+}
+
+/// elasticlunr's term frequency, the square root of the count, as written in the index; made
+/// once per count.
+#[derive(Default)]
+struct TermFrequencies(Vec<String>);
+
+impl TermFrequencies {
+    fn text(&mut self, count: u32) -> &str {
+        let count = count as usize;
+        while self.0.len() <= count {
+            let n = self.0.len();
+            self.0.push(short_float((n as f64).sqrt()));
+        }
+        &self.0[count]
+    }
+}
+
+/// A float with three decimals at most, trailing zeros dropped ("1.414", "1", "0.5"): a quarter
+/// of the index went otherwise to digits no ranking needs.
+fn short_float(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// `s` as a JSON string, escaped as serde_json escapes it.
+fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(out, s).expect("JSON to memory");
 }
 
 /// The text of an HTML fragment: tags dropped, entities decoded, block boundaries and runs of
 /// whitespace turned into one space.
 pub fn html_text(html: &str) -> String {
-    html_text_upto(html, usize::MAX)
-}
-
-/// [`html_text`] cut after `limit` words.
-fn html_text_upto(html: &str, limit: usize) -> String {
-    let mut text = Text {
-        text: String::with_capacity(html.len().min(limit.saturating_mul(8))),
-        words: 0,
-        limit,
-    };
-    // Inside <script>, <style> or <sup> (footnote marks), up to its end tag: no text.
-    let mut skip: Option<Vec<u8>> = None;
-    for token in Tokenizer::new(html).flatten() {
-        match token {
-            Token::String(s) if skip.is_none() => text.push_words(&String::from_utf8_lossy(&s)),
-            Token::StartTag(tag) => {
-                if skip.is_none()
-                    && matches!(&tag.name[..], b"script" | b"style" | b"sup")
-                    && !tag.self_closing
-                {
-                    skip = Some(tag.name.to_vec());
-                }
-                if !is_inline(&tag.name) {
-                    text.push_space();
-                }
-            }
-            Token::EndTag(tag) => {
-                if skip.as_deref() == Some(&tag.name[..]) {
-                    skip = None;
-                }
-                if !is_inline(&tag.name) {
-                    text.push_space();
-                }
-            }
-            _ => {}
-        }
-        if text.words >= limit {
-            break;
-        }
-    }
-    text.text.trim_end().to_string()
+    let mut text = Text::new(usize::MAX);
+    text.push_html(html);
+    text.finish()
 }
 
 /// Text being collected: words joined by single spaces, at most `limit` of them.
@@ -168,6 +312,54 @@ struct Text {
 }
 
 impl Text {
+    fn new(limit: usize) -> Text {
+        Text {
+            text: String::new(),
+            words: 0,
+            limit,
+        }
+    }
+
+    /// Appends the text of an HTML fragment, until the word limit.
+    fn push_html(&mut self, html: &str) {
+        // Inside <script>, <style> or <sup> (footnote marks), up to its end tag: no text.
+        let mut skip: Option<Vec<u8>> = None;
+        for token in Tokenizer::new(html).flatten() {
+            if self.words >= self.limit {
+                break;
+            }
+            match token {
+                Token::String(s) if skip.is_none() => self.push_words(&String::from_utf8_lossy(&s)),
+                Token::StartTag(tag) => {
+                    if skip.is_none()
+                        && matches!(&tag.name[..], b"script" | b"style" | b"sup")
+                        && !tag.self_closing
+                    {
+                        skip = Some(tag.name.to_vec());
+                    }
+                    if !is_inline(&tag.name) {
+                        self.push_space();
+                    }
+                }
+                Token::EndTag(tag) => {
+                    if skip.as_deref() == Some(&tag.name[..]) {
+                        skip = None;
+                    }
+                    if !is_inline(&tag.name) {
+                        self.push_space();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The text, without its trailing space.
+    fn finish(mut self) -> String {
+        self.text.truncate(self.text.trim_end().len());
+        self.text
+    }
+
     /// Appends `s`; its whitespace (at the ends too) becomes single spaces between words.
     fn push_words(&mut self, s: &str) {
         if s.starts_with(char::is_whitespace) {
@@ -219,16 +411,12 @@ fn is_inline(name: &[u8]) -> bool {
     )
 }
 
-/// `search index: 48.2 KB (search_index.js)`, for the build summary; `None` without an index.
-pub fn summary(outputs: &[Output]) -> Option<String> {
-    let index = outputs.iter().find(|o| o.path == INDEX_FILE)?;
-    Some(format!(
-        "search index: {} ({INDEX_FILE})",
-        human_size(index.bytes.len())
-    ))
+/// `search index: 48.2 KB (search_index.js)`, for the build summary, from the index's size.
+pub fn summary(index_bytes: u64) -> String {
+    format!("search index: {} ({INDEX_FILE})", human_size(index_bytes))
 }
 
-fn human_size(bytes: usize) -> String {
+fn human_size(bytes: u64) -> String {
     match bytes {
         b if b < 1024 => format!("{b} B"),
         b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
@@ -273,16 +461,21 @@ mod tests {
         (site, rendered)
     }
 
-    fn stored(index: &Index) -> serde_json::Value {
-        serde_json::from_str::<serde_json::Value>(&index.to_json()).unwrap()["documentStore"]
-            ["docs"]
-            .clone()
+    /// The index of `documents(site, rendered, budget)`, parsed.
+    fn index_json(site: &Site, rendered: &[Rendered], budget: usize) -> serde_json::Value {
+        let mut out = Vec::new();
+        write_index(&mut out, &documents(site, rendered, budget));
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    fn stored(index: serde_json::Value) -> serde_json::Value {
+        index["documentStore"]["docs"].clone()
     }
 
     #[test]
     fn documents_store_title_section_text_and_url() {
         let (site, rendered) = site_with_long_page();
-        let docs = stored(&index(&site, &rendered));
+        let docs = stored(index_json(&site, &rendered, WORD_BUDGET));
         let long = &docs[site.by_path["a/long.md"].to_string()];
         assert_eq!(
             (&long["title"], &long["section"], &long["url"]),
@@ -295,7 +488,7 @@ mod tests {
     #[test]
     fn past_the_budget_each_page_keeps_its_first_words() {
         let (site, rendered) = site_with_long_page();
-        let docs = stored(&index_within(&site, &rendered, 0));
+        let docs = stored(index_json(&site, &rendered, 0));
         let body = docs[site.by_path["a/long.md"].to_string()]["body"]
             .as_str()
             .unwrap()
@@ -304,24 +497,95 @@ mod tests {
         assert!(body.ends_with(&format!(" w{MIN_WORDS}")), "{body}");
     }
 
+    /// elasticlunr-rs's own serialization, with the short floats weft writes.
+    struct ShortFloats;
+
+    impl serde_json::ser::Formatter for ShortFloats {
+        fn write_f64<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+            value: f64,
+        ) -> std::io::Result<()> {
+            w.write_all(short_float(value).as_bytes())
+        }
+    }
+
+    #[test]
+    fn the_index_is_byte_for_byte_what_elasticlunr_rs_writes() {
+        use elasticlunr::IndexBuilder;
+        use serde::Serialize;
+        // Twelve and more documents, so "10" sorts before "2"; repeated, stemmed, stop and
+        // empty-after-trimming words; prefixes of other terms; quotes, backslashes, accents,
+        // a control character and a character outside the BMP.
+        let texts = [
+            "Child labour in Kenya — the running runner runs",
+            "labour labour LABOUR: child-labour \\ \"quoted\" words",
+            "Élan café naïve 𝔘nicode \u{1} tab\there",
+            "a the of and ... --- !!! (1998) 1998 19",
+            "run running runs ran rune runes",
+            "programme programmes programming",
+            "",
+            "x",
+            "xy xyz xyzw",
+            "Kenya Kenyan Kenyans",
+            "donor donors USD 29.5 million",
+            "the end",
+            "ILO IPEC IPEC-wide",
+        ];
+        let mut oracle = IndexBuilder::new()
+            .add_fields(FIELDS)
+            .add_field_with_tokenizer("url", Box::new(|_: &str| Vec::new()))
+            .set_ref("id")
+            .save_docs(true)
+            .build();
+        let english = English::new();
+        let pipeline = english.make_pipeline();
+        let mut docs = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            let values = [
+                format!("Title {i} {text}"),
+                "Programmes › IPEC".to_string(),
+                text.to_string(),
+                format!("p/{i}/"),
+            ];
+            oracle.add_doc(&i.to_string(), &values);
+            let mut terms: [Vec<(String, u32)>; 3] = Default::default();
+            let mut lengths = [0; 3];
+            for field in 0..3 {
+                let tokens = pipeline.run(english.tokenize(&values[field]));
+                lengths[field] = tokens.len();
+                terms[field] = counted(tokens);
+            }
+            docs.push(Document {
+                values,
+                terms,
+                lengths,
+            });
+        }
+        let mut expected = Vec::new();
+        oracle
+            .serialize(&mut serde_json::Serializer::with_formatter(
+                &mut expected,
+                ShortFloats,
+            ))
+            .unwrap();
+        let mut ours = Vec::new();
+        write_index(&mut ours, &docs);
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+    }
+
     #[test]
     fn floats_are_written_with_three_decimals_at_most() {
-        let mut out = Vec::new();
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, ShortFloats);
-        [2f64.sqrt(), 1.0, 0.5].serialize(&mut ser).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "[1.414,1,0.5]");
+        let written: Vec<String> = [2f64.sqrt(), 1.0, 0.5].map(short_float).to_vec();
+        assert_eq!(written, ["1.414", "1", "0.5"]);
     }
 
     #[test]
     fn summary_reports_the_index_size() {
-        let outputs = vec![Output {
-            path: INDEX_FILE.into(),
-            bytes: vec![b'x'; 2048],
-        }];
-        assert_eq!(
-            summary(&outputs).unwrap(),
-            "search index: 2.0 KB (search_index.js)"
-        );
-        assert_eq!(summary(&[]), None);
+        assert_eq!(summary(2048), "search index: 2.0 KB (search_index.js)");
+        assert_eq!(summary(100), "search index: 100 B (search_index.js)");
     }
 }

@@ -554,6 +554,33 @@ fn a_failed_build_leaves_the_previous_output_exactly_as_it_was() {
     );
 }
 
+/// Pages are staged as they render: a page failing late must take the staged ones with it.
+#[test]
+fn a_build_failing_while_pages_render_leaves_no_file_behind() {
+    let site = TestSite::fixture("tree");
+    site.build();
+    let public = site.path("public");
+    let before = snapshot(&public);
+    // Valid at load; fails only when the page renders (after others were staged).
+    site.write("templates/broken.html", "{{ url('@/nowhere.md') }}\n");
+    site.write(
+        "content/about.md",
+        page("About", "template = \"broken.html\"\n", "Changed.\n"),
+    );
+    site.write("content/news/new.md", page("New", "", "New page.\n"));
+    let errors = site.build_err();
+    assert!(
+        errors.contains("url(): no page at @/nowhere.md"),
+        "{errors}"
+    );
+    assert_eq!(snapshot(&public), before, "the previous output, untouched");
+
+    let fresh = site.path("fresh");
+    let run = site.weft(&["build", "--output", fresh.to_str().unwrap()]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(!fresh.exists(), "a folder the build made is removed again");
+}
+
 #[test]
 fn output_into_a_folder_weft_did_not_make_is_refused_and_left_untouched() {
     let site = TestSite::new().file("content/a.md", page("A", "", ""));
