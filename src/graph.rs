@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::Site;
@@ -79,73 +78,69 @@ pub fn outputs(site: &Site, graph: &Graph) -> Vec<Output> {
     }]
 }
 
-/// The graph as JSON text, ending in a newline.
+/// The graph as JSON text, ending in a newline. Written into one buffer, line by line: the
+/// file is tens of megabytes for a large site, and a build makes it while pages render, so
+/// holding its lines apart and then joining them would cost that memory three times.
 pub fn to_json(site: &Site, graph: &Graph) -> String {
     let path = |id: usize| site.page(id).path.as_str();
-    let pages: Vec<PageInfo> = site
-        .pages
-        .par_iter()
-        .map(|p| PageInfo {
-            id: &p.path,
-            kind: p.kind.as_str(),
-            title: p.title(),
-            url: site.url(p.id),
-            file: p.file(),
-            parent: p.parent.map(path),
-            collection: p.collection.as_deref(),
-            entity: p.entity.map(path),
-            also_known_as: &p.front_matter.also_known_as,
-            date: p.front_matter.date.as_deref(),
-            updated: p.front_matter.updated.as_deref(),
-            extra: &p.front_matter.extra,
-        })
-        .collect();
-    let references: Vec<ReferenceInfo> = graph
-        .references
-        .par_iter()
-        .map(|r| ReferenceInfo {
-            source: path(r.source),
-            target: path(r.target),
-            key: &r.key,
-            attrs: &r.attrs,
-            relation: Some(r.relation()).filter(|s| !s.is_empty()),
-            anchor: r.anchor.as_deref(),
-            file: site.page(r.source).file(),
-            line: r.line,
-        })
-        .collect();
     let collections: BTreeMap<&str, Vec<&str>> = site
         .collections
         .iter()
         .map(|(name, ids)| (name.as_str(), ids.iter().map(|&id| path(id)).collect()))
         .collect();
-    let mut json = format!(
-        "{{\"version\": {VERSION},\n\"site\": {},\n\"collections\": {},\n",
-        line(&SiteInfo {
-            title: &site.config.title,
-            base_url: &site.config.base_url,
-        }),
-        line(&collections),
-    );
-    json.push_str(&array("pages", pages.par_iter().map(line).collect()));
-    json.push_str(",\n");
-    json.push_str(&array(
-        "references",
-        references.par_iter().map(line).collect(),
-    ));
-    json.push_str("\n}\n");
-    json
+    let mut json = format!("{{\"version\": {VERSION},\n\"site\": ").into_bytes();
+    let info = SiteInfo {
+        title: &site.config.title,
+        base_url: &site.config.base_url,
+    };
+    line(&mut json, &info);
+    json.extend_from_slice(b",\n\"collections\": ");
+    line(&mut json, &collections);
+    json.extend_from_slice(b",\n");
+    let pages = site.pages.iter().map(|p| PageInfo {
+        id: &p.path,
+        kind: p.kind.as_str(),
+        title: p.title(),
+        url: site.url(p.id),
+        file: p.file(),
+        parent: p.parent.map(path),
+        collection: p.collection.as_deref(),
+        entity: p.entity.map(path),
+        also_known_as: &p.front_matter.also_known_as,
+        date: p.front_matter.date.as_deref(),
+        updated: p.front_matter.updated.as_deref(),
+        extra: &p.front_matter.extra,
+    });
+    array(&mut json, "pages", pages);
+    json.extend_from_slice(b",\n");
+    let references = graph.references.iter().map(|r| ReferenceInfo {
+        source: path(r.source),
+        target: path(r.target),
+        key: &r.key,
+        attrs: &r.attrs,
+        relation: Some(r.relation()).filter(|s| !s.is_empty()),
+        anchor: r.anchor.as_deref(),
+        file: site.page(r.source).file(),
+        line: r.line,
+    });
+    array(&mut json, "references", references);
+    json.extend_from_slice(b"\n}\n");
+    String::from_utf8(json).expect("serde_json writes UTF-8")
 }
 
 /// `"name": [` then one item a line, then `]`.
-fn array(name: &str, items: Vec<String>) -> String {
-    if items.is_empty() {
-        return format!("\"{name}\": []");
+fn array<T: Serialize>(json: &mut Vec<u8>, name: &str, items: impl Iterator<Item = T>) {
+    json.extend_from_slice(format!("\"{name}\": [").as_bytes());
+    let mut empty = true;
+    for item in items {
+        json.extend_from_slice(if empty { b"\n" } else { b",\n" });
+        line(json, &item);
+        empty = false;
     }
-    format!("\"{name}\": [\n{}\n]", items.join(",\n"))
+    json.extend_from_slice(if empty { b"]" } else { b"\n]" });
 }
 
 /// One value as one line of JSON.
-fn line<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("the graph serializes")
+fn line<T: Serialize>(json: &mut Vec<u8>, value: &T) {
+    serde_json::to_writer(json, value).expect("the graph serializes");
 }
