@@ -211,11 +211,14 @@ impl Site {
             for &m in &members {
                 self.pages[m].collection = Some(name.clone());
             }
+            // By weight (none last), then title: the order themes show collections in (menus,
+            // legends), so that a template need not sort them again on every page.
             members.sort_by(|a, b| {
                 let (pa, pb) = (&self.pages[*a], &self.pages[*b]);
-                pa.title()
-                    .to_lowercase()
-                    .cmp(&pb.title().to_lowercase())
+                let weight = |p: &Page| p.front_matter.weight.unwrap_or(i64::MAX);
+                weight(pa)
+                    .cmp(&weight(pb))
+                    .then_with(|| pa.title().to_lowercase().cmp(&pb.title().to_lowercase()))
                     .then(pa.path.cmp(&pb.path))
             });
             self.collections.insert(name, members);
@@ -515,7 +518,15 @@ mod tests {
             .map(|&p| site.pages[p].title())
             .collect();
         assert_eq!(titles, ["Zambia", "Benin", "Kenya", "X"]);
-        assert_eq!(site.collections["countries"].len(), 4);
+        let members: Vec<&str> = site.collections["countries"]
+            .iter()
+            .map(|&p| site.pages[p].title())
+            .collect();
+        assert_eq!(
+            members,
+            ["Zambia", "Benin", "Kenya", "X"],
+            "weight, then title"
+        );
     }
 
     #[test]

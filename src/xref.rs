@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::error::{line_col, Error, ErrorKind, Location};
@@ -151,9 +152,9 @@ fn duplicate_name(site: &Site, name: &str, id: PageId, other: PageId) -> Error {
 
 /// Resolves every page's front-matter references.
 pub fn front_matter_references(site: &Site, names: &Names) -> (Vec<Reference>, Vec<Error>) {
-    let mut refs = Vec::new();
-    let mut errors = Vec::new();
-    for page in &site.pages {
+    let per_page = site.pages.par_iter().map(|page| {
+        let mut refs = Vec::new();
+        let mut errors = Vec::new();
         for raw in &page.front_matter.references {
             let location = || Location::new(&page.file(), &page.text, raw.span.clone());
             match names.in_collection(&raw.collection, &raw.name) {
@@ -185,6 +186,18 @@ pub fn front_matter_references(site: &Site, names: &Names) -> (Vec<Reference>, V
                 }
             }
         }
+        (refs, errors)
+    });
+    in_page_order(per_page.collect())
+}
+
+/// Each page's references and errors (made in parallel), one after the other in page order.
+fn in_page_order(per_page: Vec<(Vec<Reference>, Vec<Error>)>) -> (Vec<Reference>, Vec<Error>) {
+    let mut refs = Vec::new();
+    let mut errors = Vec::new();
+    for (r, e) in per_page {
+        refs.extend(r);
+        errors.extend(e);
     }
     (refs, errors)
 }
@@ -249,9 +262,9 @@ impl Linker<'_> {
 /// Turns each page's body links into references and errors (broken links, missing anchors).
 /// `rendered[i]` belongs to page `i`.
 pub fn body_references(site: &Site, rendered: &[Rendered]) -> (Vec<Reference>, Vec<Error>) {
-    let mut refs = Vec::new();
-    let mut errors = Vec::new();
-    for (page, out) in site.pages.iter().zip(rendered) {
+    let per_page = site.pages.par_iter().zip(rendered).map(|(page, out)| {
+        let mut refs = Vec::new();
+        let mut errors = Vec::new();
         let at = |span: &std::ops::Range<usize>| {
             let s = (span.start + page.body_offset)..(span.end + page.body_offset);
             Location::new(&page.file(), &page.text, s)
@@ -286,8 +299,9 @@ pub fn body_references(site: &Site, rendered: &[Rendered]) -> (Vec<Reference>, V
                 line: line_col(&page.text, link.span.start + page.body_offset).0,
             });
         }
-    }
-    (refs, errors)
+        (refs, errors)
+    });
+    in_page_order(per_page.collect())
 }
 
 fn broken_anchor(site: &Site, target: PageId, anchor: &str, rendered: &Rendered) -> Error {
