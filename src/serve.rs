@@ -1,23 +1,31 @@
-//! `weft serve`: the preview server. tiny_http on a pool of worker threads serves the current
-//! [`Snapshot`] from memory; a watcher thread applies changes to the [`Session`], swaps the new
-//! snapshot in, and only then tells the browsers over Server-Sent Events (`/__weft/events`).
+//! `weft serve`: the preview server. Each connection is answered on its own thread, which
+//! serves the current [`Snapshot`] from memory; a watcher thread applies changes to the
+//! [`Session`], swaps the new snapshot in, and only then tells the browsers over Server-Sent
+//! Events (`/__weft/events`).
 //!
 //! Serving never touches the file system except to copy an asset the build listed, so no URL
 //! can reach a byte outside the site: a path is looked up in the output and asset maps, after
 //! refusing `..`, encoded slashes, backslashes and NUL. HTML responses get the live-reload
-//! script (`/__weft/live.js`) injected here, never in `weft build` output. Each event stream
-//! runs on its own thread so live-reload clients never hold a worker.
+//! script (`/__weft/live.js`) injected here, never in `weft build` output. An event stream
+//! stays on its connection's thread, so live-reload clients never hold anyone else's.
+//!
+//! The HTTP/1.1 here is deliberately small (GET and HEAD, keep-alive, no request bodies). It
+//! replaced tiny_http 0.12, whose connection pool can leave a new connection unread for as
+//! long as every other connection stays open: `TaskPool::spawn` queues the connection when it
+//! counts an idle thread, but a thread already woken for the previous connection (and not yet
+//! running it) still counts as idle, so in a burst of connections (a browser opening several
+//! tabs) one is queued with no thread to take it, and waits until some other connection
+//! closes. With keep-alive sockets and event streams that may be never: a tab's first page
+//! request then hangs (seen with eight Chromium tabs: the request sat unread in the socket).
 
-use std::io::{self, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
 
 use crate::error::Errors;
 use crate::load::AssetSource;
@@ -28,8 +36,13 @@ use crate::Options;
 /// Where the event stream and the script live.
 pub const EVENTS_PATH: &str = "/__weft/events";
 pub const SCRIPT_PATH: &str = "/__weft/live.js";
-/// Threads answering ordinary requests.
-const WORKERS: usize = 8;
+/// How long a connection may wait for (or take to send) its next request, or stall a write,
+/// before it is closed: only so that abandoned sockets give their threads back. A browser
+/// notices its idle connection was closed, and retries on a fresh one a request that was sent
+/// just as it closed.
+const IDLE: Duration = Duration::from_secs(120);
+/// The longest request head (request line and headers) read.
+const MAX_HEAD: usize = 64 * 1024;
 /// How long a request for a stale site-wide file waits for it to be made.
 const STALE_WAIT: Duration = Duration::from_secs(120);
 /// A comment is sent this often on an idle event stream, so dead clients are noticed.
@@ -232,16 +245,24 @@ fn url_of(path: &str) -> String {
     }
 }
 
-/// Starts the worker threads answering requests on `server`.
-pub fn spawn_workers(server: Arc<Server>, hub: Arc<Hub>) {
-    for _ in 0..WORKERS {
-        let (server, hub) = (server.clone(), hub.clone());
-        thread::spawn(move || {
-            while let Ok(request) = server.recv() {
-                handle(request, &hub);
+/// Accepts connections on `listener`, each answered on a thread of its own for its whole life:
+/// an idle keep-alive connection, an event stream or a request waiting for stale files never
+/// keeps another connection waiting (a pool of threads would: see the module's notes).
+pub fn spawn_server(listener: TcpListener, hub: Arc<Hub>) {
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            match stream {
+                Ok(stream) => {
+                    let hub = hub.clone();
+                    // Out of threads: this connection is dropped (the browser retries), the
+                    // server goes on.
+                    let _ = thread::Builder::new().spawn(move || connection(stream, &hub));
+                }
+                // Out of file descriptors, say: wait for some to be closed instead of spinning.
+                Err(_) => thread::sleep(Duration::from_millis(10)),
             }
-        });
-    }
+        }
+    });
 }
 
 /// Runs `weft serve` until interrupted. Prints the URL, then one line per rebuild.
@@ -282,9 +303,7 @@ pub fn run(root: &Path, mut options: Options, serve: &ServeOptions) -> Result<()
             hub.fail(errors);
         }
     }
-    let server = Server::from_listener(listener, None)
-        .map_err(|e| StartError::Fatal(format!("error: {e}")))?;
-    spawn_workers(Arc::new(server), hub.clone());
+    spawn_server(listener, hub.clone());
     println!("serving {} at {base} (Ctrl-C to stop)", root.display());
     let _ = io::stdout().flush();
     if serve.open {
@@ -353,32 +372,208 @@ pub fn complete(session: &mut Session, hub: &Hub) {
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+/// One request's head: all of a request this server reads (GET and HEAD have no body).
+#[derive(Debug, PartialEq)]
+struct Request {
+    method: String,
+    target: String,
+    /// Whether the connection stays open after the answer (HTTP/1.1 unless `Connection:
+    /// close`; HTTP/1.0 only with `Connection: keep-alive`).
+    keep_alive: bool,
+    /// The request announced a body (`Content-Length` other than 0, or `Transfer-Encoding`).
+    /// It is never read: the connection is closed after the answer instead.
+    has_body: bool,
+}
+
+/// A complete response, written with its `Content-Length`.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn with_header(mut self, name: &'static str, value: &str) -> Reply {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+}
+
+/// What a request gets.
+enum Answer {
+    Reply(Reply),
+    /// The live-reload event stream, written on the connection until it closes.
+    Events,
+}
+
+/// Answers requests on one connection until it closes, idles out, asks to be closed, sends
+/// something that is not a request, or turns into an event stream.
+fn connection(stream: TcpStream, hub: &Hub) {
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_read_timeout(Some(IDLE));
+    let _ = stream.set_write_timeout(Some(IDLE));
+    let Ok(read) = stream.try_clone() else { return };
+    let mut reader = BufReader::new(read);
+    let mut out = stream;
+    loop {
+        let request = match read_request(&mut reader) {
+            Ok(Some(request)) => request,
+            Ok(None) => return,
+            Err(status) => {
+                let reply = body(
+                    status,
+                    "text/plain; charset=utf-8",
+                    b"bad request\n".to_vec(),
+                );
+                let _ = write_reply(&mut out, &reply, false, false);
+                return;
+            }
+        };
+        match route(&request, hub) {
+            Answer::Events => return events(out, hub),
+            Answer::Reply(reply) => {
+                // A body left unread would be taken for the next request: close instead.
+                let keep_alive = request.keep_alive && !request.has_body;
+                let head_only = request.method == "HEAD";
+                if write_reply(&mut out, &reply, head_only, keep_alive).is_err() || !keep_alive {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Reads the next request's head. `Ok(None)`: the connection closed or idled out before a
+/// whole head came; `Err(status)`: what to answer something that is not an HTTP/1.x request
+/// (before closing the connection).
+fn read_request(reader: &mut impl BufRead) -> Result<Option<Request>, u16> {
+    let mut lines = Vec::new();
+    let mut size = 0;
+    loop {
+        let mut line = Vec::new();
+        let limit = (MAX_HEAD - size) as u64;
+        match reader.by_ref().take(limit).read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return Ok(None),
+            Ok(n) => size += n,
+        }
+        if !line.ends_with(b"\n") {
+            // The head is too long, or the connection closed in the middle of a line.
+            return if size >= MAX_HEAD { Err(431) } else { Ok(None) };
+        }
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        if line.is_empty() {
+            // Empty lines before the request line are ignored (RFC 9112, section 2.2).
+            if lines.is_empty() {
+                continue;
+            }
+            break;
+        }
+        lines.push(String::from_utf8(line).map_err(|_| 400u16)?);
+    }
+    let mut words = lines[0].split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (words.next(), words.next(), words.next(), words.next())
+    else {
+        return Err(400);
+    };
+    let http10 = match version {
+        "HTTP/1.1" => false,
+        "HTTP/1.0" => true,
+        v if v.starts_with("HTTP/") => return Err(505),
+        _ => return Err(400),
+    };
+    if method.is_empty() || target.is_empty() {
+        return Err(400);
+    }
+    let (mut close, mut keep, mut has_body) = (false, false, false);
+    for line in &lines[1..] {
+        let (name, value) = line.split_once(':').ok_or(400u16)?;
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("connection") {
+            for token in value.split(',').map(str::trim) {
+                close |= token.eq_ignore_ascii_case("close");
+                keep |= token.eq_ignore_ascii_case("keep-alive");
+            }
+        } else if name.eq_ignore_ascii_case("content-length") {
+            has_body |= value.parse::<u64>().map_err(|_| 400u16)? != 0;
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            has_body = true;
+        }
+    }
+    Ok(Some(Request {
+        method: method.to_string(),
+        target: target.to_string(),
+        keep_alive: !close && (!http10 || keep),
+        has_body,
+    }))
+}
+
+/// Writes `reply` (only its head for HEAD), saying `Connection: close` when the connection
+/// ends after it.
+fn write_reply(
+    out: &mut impl Write,
+    reply: &Reply,
+    head_only: bool,
+    keep_alive: bool,
+) -> io::Result<()> {
+    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+    if !keep_alive {
+        head.push_str("Connection: close\r\n");
+    }
+    head.push_str("\r\n");
+    // One write, so the head and the body leave together.
+    let mut bytes = head.into_bytes();
+    if !head_only {
+        bytes.extend_from_slice(&reply.body);
+    }
+    out.write_all(&bytes)?;
+    out.flush()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        431 => "Request Header Fields Too Large",
+        503 => "Service Unavailable",
+        505 => "HTTP Version Not Supported",
+        _ => "",
+    }
 }
 
 /// Answers one request.
-pub fn handle(request: Request, hub: &Arc<Hub>) {
-    let method = request.method().clone();
-    if method != Method::Get && method != Method::Head {
-        let r = Response::from_string("method not allowed\n")
-            .with_status_code(405)
-            .with_header(header("Allow", "GET, HEAD"));
-        let _ = request.respond(r);
-        return;
+fn route(request: &Request, hub: &Hub) -> Answer {
+    if request.method != "GET" && request.method != "HEAD" {
+        let r = body(
+            405,
+            "text/plain; charset=utf-8",
+            b"method not allowed\n".to_vec(),
+        );
+        return Answer::Reply(r.with_header("Allow", "GET, HEAD"));
     }
-    let raw = request.url().to_string();
-    let path = raw.split(['?', '#']).next().unwrap_or("");
+    let path = request.target.split(['?', '#']).next().unwrap_or("");
     if path == EVENTS_PATH {
-        let hub = hub.clone();
-        thread::spawn(move || events(request, &hub));
-        return;
+        if request.method == "HEAD" {
+            return Answer::Reply(body(200, "text/event-stream", Vec::new()));
+        }
+        return Answer::Events;
     }
     if path == SCRIPT_PATH {
-        let _ = request.respond(body(200, "text/javascript; charset=utf-8", LIVE_JS.into()));
-        return;
+        let script = LIVE_JS.as_bytes().to_vec();
+        return Answer::Reply(body(200, "text/javascript; charset=utf-8", script));
     }
-    let response = match resolve(path) {
+    Answer::Reply(match resolve(path) {
         Err(status) => body(
             status,
             "text/plain; charset=utf-8",
@@ -388,8 +583,7 @@ pub fn handle(request: Request, hub: &Arc<Hub>) {
             let (generation, snapshot) = hub.fresh(&key);
             lookup(&snapshot, generation, &key, path, hub)
         }
-    };
-    let _ = request.respond(response);
+    })
 }
 
 /// The output path a URL path names: percent-decoded segment by segment; `..`, `.`, empty
@@ -445,13 +639,7 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn lookup(
-    snapshot: &Snapshot,
-    generation: u64,
-    key: &str,
-    path: &str,
-    hub: &Hub,
-) -> Response<io::Cursor<Vec<u8>>> {
+fn lookup(snapshot: &Snapshot, generation: u64, key: &str, path: &str, hub: &Hub) -> Reply {
     let page = |status, key, bytes: &[u8]| page(status, key, bytes, &hub.server_id, generation);
     if let Some(bytes) = snapshot.outputs.get(key) {
         return page(200, key, bytes);
@@ -465,7 +653,7 @@ fn lookup(
     let folder = format!("{key}/index.html");
     if !key.ends_with("index.html") && snapshot.outputs.contains_key(&folder) {
         return body(301, "text/plain; charset=utf-8", Vec::new())
-            .with_header(header("Location", &format!("{path}/")));
+            .with_header("Location", &format!("{path}/"));
     }
     match snapshot.outputs.get("404.html") {
         Some(bytes) => page(404, "404.html", bytes),
@@ -494,13 +682,7 @@ fn read_asset(source: &AssetSource, root: &Path) -> Option<Vec<u8>> {
 }
 
 /// A response from the snapshot; HTML gets the live-reload script.
-fn page(
-    status: u16,
-    key: &str,
-    bytes: &[u8],
-    server_id: &str,
-    generation: u64,
-) -> Response<io::Cursor<Vec<u8>>> {
+fn page(status: u16, key: &str, bytes: &[u8], server_id: &str, generation: u64) -> Reply {
     let ct = content_type(key);
     if ct.starts_with("text/html") {
         body(status, ct, inject(bytes, server_id, generation))
@@ -526,11 +708,15 @@ pub fn inject(html: &[u8], server_id: &str, generation: u64) -> Vec<u8> {
     out
 }
 
-fn body(status: u16, content_type: &str, bytes: Vec<u8>) -> Response<io::Cursor<Vec<u8>>> {
-    Response::from_data(bytes)
-        .with_status_code(StatusCode(status))
-        .with_header(header("Content-Type", content_type))
-        .with_header(header("Cache-Control", "no-store"))
+fn body(status: u16, content_type: &str, bytes: Vec<u8>) -> Reply {
+    Reply {
+        status,
+        headers: vec![
+            ("Content-Type", content_type.to_string()),
+            ("Cache-Control", "no-store".to_string()),
+        ],
+        body: bytes,
+    }
 }
 
 /// The content type of an output path, by extension.
@@ -567,8 +753,8 @@ pub fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// One live-reload client: the stream's own thread writes events until the client goes away.
-fn events(request: Request, hub: &Hub) {
+/// One live-reload client: its connection's thread writes events until the client goes away.
+fn events(mut writer: TcpStream, hub: &Hub) {
     let (tx, rx): (Sender<Arc<str>>, Receiver<Arc<str>>) = mpsc::channel();
     // Registered before the generation is read: a snapshot published after this point is
     // announced on this stream, one published before is counted in the hello.
@@ -586,7 +772,6 @@ fn events(request: Request, hub: &Hub) {
     if let Some(errors) = errors {
         first.push_str(&format!("event: errors\ndata: {errors}\n\n"));
     }
-    let mut writer = request.into_writer();
     if writer.write_all(first.as_bytes()).is_err() || writer.flush().is_err() {
         return;
     }
@@ -644,6 +829,74 @@ mod tests {
         ));
         let bare = String::from_utf8(inject(b"<p>no body", "id", 0)).unwrap();
         assert!(bare.ends_with("</script>"));
+    }
+
+    fn read(head: &str) -> Result<Option<Request>, u16> {
+        read_request(&mut io::Cursor::new(head.as_bytes().to_vec()))
+    }
+
+    #[test]
+    fn request_heads_are_read_with_their_connection() {
+        let get = read("\r\nGET /a/?q=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /b/ HTTP/1.1\r\n\r\n");
+        assert_eq!(
+            get,
+            Ok(Some(Request {
+                method: "GET".into(),
+                target: "/a/?q=1".into(),
+                keep_alive: true,
+                has_body: false,
+            }))
+        );
+        let close = read("GET / HTTP/1.1\r\nConnection: Close\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(!close.keep_alive);
+        assert!(!read("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap().keep_alive);
+        let old = read("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\n")
+            .unwrap()
+            .unwrap();
+        assert!(old.keep_alive);
+        let post = read("POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")
+            .unwrap()
+            .unwrap();
+        assert!(post.has_body);
+        // Closed before a whole head came: nothing to answer.
+        assert_eq!(read(""), Ok(None));
+        assert_eq!(read("GET / HTTP/1.1\r\nHost: x\r\n"), Ok(None));
+    }
+
+    #[test]
+    fn what_is_not_an_http_1_request_is_refused() {
+        assert_eq!(read("GET /\r\n\r\n"), Err(400));
+        assert_eq!(read("GET / HTTP/1.1 x\r\n\r\n"), Err(400));
+        assert_eq!(read("GET / HTTP/2.0\r\n\r\n"), Err(505));
+        assert_eq!(read("GET / HTTP/1.1\r\nno colon\r\n\r\n"), Err(400));
+        assert_eq!(
+            read("GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
+            Err(400)
+        );
+        let long = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(MAX_HEAD));
+        assert_eq!(read(&long), Err(431));
+    }
+
+    #[test]
+    fn replies_carry_their_length_and_head_has_no_body() {
+        let reply = body(200, "text/plain", b"hello".to_vec());
+        let mut out = Vec::new();
+        write_reply(&mut out, &reply, false, true).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        assert!(text.contains("Content-Length: 5\r\n"), "{text}");
+        assert!(!text.contains("Connection: close"), "{text}");
+        assert!(text.ends_with("\r\n\r\nhello"), "{text}");
+        let mut out = Vec::new();
+        write_reply(&mut out, &reply, true, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("Content-Length: 5\r\nConnection: close\r\n\r\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("\r\n\r\n"), "{text}");
     }
 
     #[test]

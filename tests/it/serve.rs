@@ -542,6 +542,72 @@ fn twenty_event_streams_do_not_starve_two_hundred_requests() {
     drop(streams);
 }
 
+/// Reads one reply from a keep-alive connection (head, then `Content-Length` bytes); its status.
+fn read_reply(reader: &mut BufReader<TcpStream>) -> u16 {
+    let mut status = String::new();
+    reader.read_line(&mut status).expect("a status line");
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("a header line");
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).expect("the body");
+    status
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn bursts_of_connections_kept_open_are_all_answered() {
+    // A browser opening several tabs connects several times at once and keeps its connections
+    // open. tiny_http's pool left one of a burst unread when a few of its threads had just
+    // become free (a thread woken for one connection still counted as free for the next), until
+    // some other connection closed: here, never.
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    let mut open: Vec<BufReader<TcpStream>> = Vec::new();
+    for _ in 0..20 {
+        // Two connections close, so two threads of a pool would become free; the pause only
+        // gives the server time to see it (no answer depends on it).
+        open.drain(..open.len().min(2));
+        std::thread::sleep(Duration::from_millis(20));
+        let burst: Vec<TcpStream> = (0..8)
+            .map(|_| TcpStream::connect(("127.0.0.1", serve.port)).expect("connect"))
+            .collect();
+        let first = open.len();
+        for mut stream in burst {
+            stream.set_read_timeout(Some(DEADLINE)).unwrap();
+            write!(stream, "GET /news/b/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+            open.push(BufReader::new(stream));
+        }
+        for reader in &mut open[first..] {
+            assert_eq!(read_reply(reader), 200);
+        }
+    }
+    // Kept alive: every connection still open answers another request.
+    for reader in &mut open {
+        write!(
+            reader.get_mut(),
+            "HEAD /about/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        )
+        .unwrap();
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    }
+}
+
 #[test]
 fn other_pages_keep_answering_200_during_rebuilds() {
     let site = fixture();
