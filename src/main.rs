@@ -9,6 +9,14 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use weft::{ErrorKind, Errors, Options};
 
+// A build makes millions of small, short-lived values (template values, strings) on every
+// thread; glibc's malloc spent 18 % of a 10 000-page build's instructions on them and grew its
+// per-thread heaps by 36 000 mprotect calls. jemalloc: 0.85 x the wall time, 1.08 x the peak
+// memory (BENCHMARKS.md).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     name = "weft",

@@ -105,17 +105,12 @@ impl Staging {
             return Ok(());
         }
         let dest = self.dir.join(path);
-        // Most pages are alone in their folder: make it when the write says it is missing.
-        if let Err(e) = fs::write(&dest, bytes) {
-            let parent = dest
-                .parent()
-                .filter(|_| e.kind() == io::ErrorKind::NotFound);
-            let Some(parent) = parent else {
-                return Err(io_error(&dest, e));
-            };
+        // The staging folder starts empty and most pages are alone in their folder: make it
+        // first (one `mkdir`) rather than after a failed write.
+        if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
-            fs::write(&dest, bytes).map_err(|e| io_error(&dest, e))?;
         }
+        fs::write(&dest, bytes).map_err(|e| io_error(&dest, e))?;
         self.staged.lock().expect("lock").push(path.to_string());
         Ok(())
     }
