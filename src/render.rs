@@ -518,7 +518,18 @@ fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
     let summary = shared.summaries[id]
         .downcast_object_ref::<Record>()
         .expect("summaries are records");
-    let (backlinks, backlink_items) = backlinks(inputs, shared, id);
+    // An entity's references and backlinks are in its `collections` value already (built once
+    // per build): a country referenced by thousands of pages is not walked twice.
+    let entity = shared
+        .entity_values
+        .get(&id)
+        .and_then(|v| v.downcast_object_ref::<Record>());
+    let shared_field = |key: &str| entity.and_then(|e| e.get(key));
+    let (backlinks, backlink_items) =
+        match (shared_field("backlinks"), shared_field("backlink_items")) {
+            (Some(groups), Some(items)) => (groups, items),
+            _ => backlinks(inputs, shared, id),
+        };
     let mut fields: Vec<(&'static str, Value)> = Vec::with_capacity(30);
     fields.extend(
         summary
@@ -550,10 +561,17 @@ fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
         ("ancestors", list(&site.ancestors(id))),
         ("pages", list(&page.pages)),
         ("subsections", list(&page.subsections)),
-        ("references", references(inputs, shared, id)),
+        (
+            "references",
+            shared_field("references").unwrap_or_else(|| references(inputs, shared, id)),
+        ),
         ("backlinks", backlinks),
         ("backlink_items", backlink_items),
-        ("backlink_entities", backlink_entities(inputs, shared, id)),
+        (
+            "backlink_entities",
+            shared_field("backlink_entities")
+                .unwrap_or_else(|| backlink_entities(inputs, shared, id)),
+        ),
     ]);
     Record::value(fields)
 }
