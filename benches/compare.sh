@@ -101,9 +101,11 @@ for r in rows:
           f"{fig(a,'maxrss_mib'):.0f} MiB | {other} | {fig(b,'wall'):.2f} s | {fig(b,'cpu'):.2f} s | "
           f"{fig(b,'maxrss_mib'):.0f} MiB | {ab['wall']['median']:.2f} | {ab['cpu']['median']:.2f} | {rss:.2f} |")
 walls = {(r["size"], r["A"]["label"]): fig(r["A"], "wall") for r in rows}
+cpus = {(r["size"], r["A"]["label"]): fig(r["A"], "cpu") for r in rows}
 for label in ("fresh", "rebuild", "1thread"):
     if (10000, label) in walls and (30000, label) in walls:
-        print(f"\nweft {label}: wall(30 000) / wall(10 000) = {walls[(30000, label)] / walls[(10000, label)]:.2f}")
+        print(f"\nweft {label}: wall(30 000) / wall(10 000) = {walls[(30000, label)] / walls[(10000, label)]:.2f}, "
+              f"CPU {cpus[(30000, label)] / cpus[(10000, label)]:.2f}")
 one = {(r["size"]): r for r in rows if r["A"]["label"] == "1thread"}
 for n, r in sorted(one.items()):
     print(f"weft one thread / floor at {n:,} pages: wall {r['A/B']['wall']['median']:.2f}")
