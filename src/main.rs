@@ -138,11 +138,16 @@ fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode
         Ok(b) => b,
         Err(errors) => return fail(&errors, color),
     };
-    match staging.commit(&built.assets) {
+    let result = staging.commit(&built.assets);
+    let page_count = built.page_count();
+    // The process ends here: freeing the site's hundreds of thousands of values one by one
+    // would only delay the exit.
+    std::mem::forget(built);
+    match result {
         Ok(stats) => {
             eprintln!(
                 "built {} pages in {} ms ({} files written, {} unchanged, {} removed) -> {}",
-                group_digits(built.page_count()),
+                group_digits(page_count),
                 start.elapsed().as_millis(),
                 stats.written,
                 stats.unchanged,

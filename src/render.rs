@@ -243,28 +243,73 @@ impl Shared {
 }
 
 /// A map with a fixed set of string keys (a page summary, a reference item, a page): looked up
-/// by binary search instead of through a map of `Value` keys, and built without one. It
+/// by scanning its keys instead of through a map of `Value` keys, and built without one. It
 /// iterates (in key order), compares and serializes like any other map value.
 #[derive(Debug)]
 struct Record {
-    /// Sorted by key; keys are unique.
-    fields: Vec<(&'static str, Value)>,
+    /// Sorted, unique; one table per shape of record, shared ([`Record::shape`]).
+    keys: &'static [&'static str],
+    /// `values[i]` belongs to `keys[i]`.
+    values: Vec<Value>,
 }
 
 impl Record {
     fn value(mut fields: Vec<(&'static str, Value)>) -> Value {
         fields.sort_unstable_by_key(|(k, _)| *k);
         debug_assert!(fields.windows(2).all(|w| w[0].0 != w[1].0));
-        Value::from_object(Record { fields })
+        let (keys, values): (Vec<&'static str>, Vec<Value>) = fields.into_iter().unzip();
+        Value::from_object(Record {
+            keys: Record::shape(keys),
+            values,
+        })
+    }
+
+    /// The shared table of `keys`. Records are made by a handful of functions, each with its
+    /// own keys, so a build has a few shapes and hundreds of thousands of records: a lookup
+    /// then scans a table that stays in the processor's cache, and reads one value of the
+    /// record (scanning each record's own keys and values was a tenth of the render's time,
+    /// mostly cache misses).
+    fn shape(keys: Vec<&'static str>) -> &'static [&'static str] {
+        /// Shapes per thread; past this many (never seen), records keep their own keys.
+        const MAX_SHAPES: usize = 64;
+        thread_local! {
+            static SHAPES: std::cell::RefCell<Vec<&'static [&'static str]>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        SHAPES.with(|shapes| {
+            let mut shapes = shapes.borrow_mut();
+            // Keys are literals: the same shape has the same pointers (contents as a fallback).
+            let same = |shape: &&&'static [&'static str]| {
+                shape.len() == keys.len()
+                    && shape
+                        .iter()
+                        .zip(&keys)
+                        .all(|(a, b)| std::ptr::eq(*a, *b) || a == b)
+            };
+            if let Some(shape) = shapes.iter().find(same) {
+                return *shape;
+            }
+            // Leaked once per shape and thread (a few hundred bytes in all).
+            let shape: &'static [&'static str] = Box::leak(keys.into_boxed_slice());
+            if shapes.len() < MAX_SHAPES {
+                shapes.push(shape);
+            }
+            shape
+        })
     }
 
     fn get(&self, key: &str) -> Option<Value> {
         // Short keys of mostly distinct lengths: a scan comparing lengths first beats a
         // binary search of string comparisons.
-        self.fields
+        self.keys
             .iter()
-            .find(|(k, _)| k.len() == key.len() && *k == key)
-            .map(|(_, v)| v.clone())
+            .position(|k| k.len() == key.len() && *k == key)
+            .map(|i| self.values[i].clone())
+    }
+
+    /// The fields, in key order.
+    fn fields(&self) -> impl Iterator<Item = (&'static str, &Value)> + '_ {
+        self.keys.iter().copied().zip(&self.values)
     }
 }
 
@@ -282,11 +327,11 @@ impl Object for Record {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.fields.iter().map(|(k, _)| Value::from(*k)).collect())
+        Enumerator::Values(self.keys.iter().map(|k| Value::from(*k)).collect())
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        Some(self.fields.len())
+        Some(self.keys.len())
     }
 }
 
@@ -374,7 +419,8 @@ fn entity_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
     let summary = shared.summaries[id]
         .downcast_object_ref::<Record>()
         .expect("summaries are records");
-    let mut fields = summary.fields.clone();
+    let mut fields: Vec<(&'static str, Value)> =
+        summary.fields().map(|(k, v)| (k, v.clone())).collect();
     let (backlinks, backlink_items) = backlinks(inputs, shared, id);
     fields.extend([
         ("references", references(inputs, shared, id)),
@@ -533,10 +579,9 @@ fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
     let mut fields: Vec<(&'static str, Value)> = Vec::with_capacity(30);
     fields.extend(
         summary
-            .fields
-            .iter()
+            .fields()
             .filter(|(k, _)| !matches!(*k, "entity" | "parent"))
-            .cloned(),
+            .map(|(k, v)| (k, v.clone())),
     );
     fields.extend([
         ("content", Value::from_safe_string(rendered.html.clone())),
