@@ -279,8 +279,12 @@ impl Watcher {
                 Ok(events) => change_set(&self.root, &events),
                 Err(errors) => return Some(Err(describe(&errors))),
             };
+            // A wake that arrives while a batch settles must not be lost if the batch turns
+            // out to hold nothing relevant: a request may be waiting on it.
+            let mut woken = false;
             loop {
                 match self.events.recv_timeout(SETTLE) {
+                    Ok(Ok(events)) if events.is_empty() => woken = true,
                     Ok(Ok(events)) => set.merge(change_set(&self.root, &events)),
                     Ok(Err(errors)) => return Some(Err(describe(&errors))),
                     Err(RecvTimeoutError::Timeout) => break,
@@ -293,7 +297,7 @@ impl Watcher {
                     return Some(Err(e.to_string()));
                 }
             }
-            if !set.is_empty() {
+            if !set.is_empty() || woken {
                 return Some(Ok(set));
             }
         }
@@ -376,6 +380,26 @@ mod tests {
             set.add(Path::new("/site"), k, p);
         }
         set
+    }
+
+    /// `weft serve` wakes the loop blocked in `next` when a request waits for stale files; a
+    /// wake that came while a batch of ignored events settled used to vanish with the batch.
+    #[test]
+    fn a_wake_during_a_batch_of_ignored_events_is_not_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("content")).unwrap();
+        let mut watcher = Watcher::start(dir.path(), false).unwrap();
+        let lock_file = notify::Event::new(EventKind::Create(CreateKind::File))
+            .add_path(watcher.root.join("content/.#a.md"));
+        let batch = vec![DebouncedEvent::new(lock_file, std::time::Instant::now())];
+        watcher.waker.send(Ok(batch)).unwrap();
+        watcher.waker().wake();
+        // Without the wake this would block until the next relevant change.
+        let set = watcher
+            .next()
+            .expect("a change set")
+            .expect("no watcher error");
+        assert!(set.is_empty(), "{set:?}");
     }
 
     #[test]
