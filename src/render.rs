@@ -275,8 +275,6 @@ impl Record {
     /// record (scanning each record's own keys and values was a tenth of the render's time,
     /// mostly cache misses).
     fn shape(keys: Vec<&'static str>) -> &'static [&'static str] {
-        /// Shapes per thread; past this many (never seen), records keep their own keys.
-        const MAX_SHAPES: usize = 64;
         thread_local! {
             static SHAPES: std::cell::RefCell<Vec<&'static [&'static str]>> =
                 const { std::cell::RefCell::new(Vec::new()) };
@@ -294,11 +292,15 @@ impl Record {
             if let Some(shape) = shapes.iter().find(same) {
                 return *shape;
             }
-            // Leaked once per shape and thread (a few hundred bytes in all).
+            // Shapes are key lists written in this file, a dozen or so: each is leaked once
+            // per thread (a few hundred bytes in all), and kept for every later record.
             let shape: &'static [&'static str] = Box::leak(keys.into_boxed_slice());
-            if shapes.len() < MAX_SHAPES {
-                shapes.push(shape);
-            }
+            shapes.push(shape);
+            debug_assert!(
+                shapes.len() < 64,
+                "{} record shapes: keys made at run time?",
+                shapes.len()
+            );
             shape
         })
     }
