@@ -29,7 +29,7 @@ use crate::frontmatter::{self, FrontMatter};
 use crate::load::TemplateSource;
 use crate::markdown::{self, Rendered};
 use crate::model::{self, Kind, PageId, Site};
-use crate::render::{self, Inputs, Output, Shared};
+use crate::render::{self, Inputs, Output, Shared, Sink};
 use crate::session::{outputs_map, Snapshot};
 use crate::templates;
 use crate::xref::{self, Graph, Linker, Names, Reference};
@@ -350,14 +350,14 @@ impl Fast {
         self.shared = Some(shared);
         let shared = self.shared.as_ref()?;
         let ids: Vec<PageId> = render_set.into_iter().collect();
-        let outputs: Vec<Result<Output, _>> = ids
+        // Kept in memory as `render::Keep` keeps a full build's outputs.
+        let outputs: Vec<Result<Option<Output>, _>> = ids
             .par_iter()
-            .map(|&id| render::render_page(&inputs, shared, id))
+            .map(|&id| render::render_page(&inputs, shared, id).and_then(|o| render::Keep.put(o)))
             .collect();
         let mut map = current.outputs.clone();
         for o in outputs {
-            let mut o = o.ok()?;
-            o.bytes.shrink_to_fit(); // held until the next edit: no growth slack
+            let o = o.ok()??;
             map.insert(o.path, Arc::new(o.bytes));
         }
         self.stale = true;
