@@ -158,12 +158,9 @@ pub fn build_files_into(
             files.into_iter().map(|o| sink.put(o)).collect::<Vec<_>>()
         },
     );
-    for file in site_files {
-        match file {
-            Ok(kept) => outputs.extend(kept),
-            Err(e) => errors.push(e),
-        }
-    }
+    let (kept, put_errors) = render::gather(site_files);
+    outputs.extend(kept);
+    errors.extend(put_errors);
     if !errors.is_empty() {
         return Err(Errors::sorted(errors));
     }

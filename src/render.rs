@@ -58,17 +58,10 @@ pub struct Inputs<'a> {
 /// Renders every page and extra file. Outputs are sorted by path.
 pub fn site(inputs: &Inputs<'_>, sink: &dyn Sink) -> (Vec<Output>, Vec<Error>) {
     let shared = Shared::new(inputs);
-    let results: Vec<Result<Option<Output>, Error>> = heavy_first(inputs)
+    let mut results: Vec<Result<Option<Output>, Error>> = heavy_first(inputs)
         .into_par_iter()
         .map(|id| sink.put(render_page(inputs, &shared, id)?))
         .collect();
-    let mut outputs = Vec::new();
-    let mut errors = Vec::new();
-    let mut keep = |result: Result<Option<Output>, Error>| match result {
-        Ok(kept) => outputs.extend(kept),
-        Err(e) => errors.push(e),
-    };
-    results.into_iter().for_each(&mut keep);
     for (template, path) in [
         ("404.html", "404.html"),
         ("search.html", "search/index.html"),
@@ -83,15 +76,29 @@ pub fn site(inputs: &Inputs<'_>, sink: &dyn Sink) -> (Vec<Output>, Vec<Error>) {
             continue;
         }
         match standalone_page(inputs, &shared, template, path) {
-            Ok(Some(o)) => keep(sink.put(o)),
+            Ok(Some(o)) => results.push(sink.put(o)),
             Ok(None) => {}
-            Err(e) => keep(Err(e)),
+            Err(e) => results.push(Err(e)),
         }
     }
-    for o in extras(inputs.site) {
-        keep(sink.put(o));
-    }
+    results.extend(extras(inputs.site).into_iter().map(|o| sink.put(o)));
+    let (mut outputs, errors) = gather(results);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    (outputs, errors)
+}
+
+/// What sinks gave back, split into the outputs they kept and the errors.
+pub fn gather(
+    results: impl IntoIterator<Item = Result<Option<Output>, Error>>,
+) -> (Vec<Output>, Vec<Error>) {
+    let mut outputs = Vec::new();
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(kept) => outputs.extend(kept),
+            Err(e) => errors.push(e),
+        }
+    }
     (outputs, errors)
 }
 
