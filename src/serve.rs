@@ -45,8 +45,6 @@ const IDLE: Duration = Duration::from_secs(120);
 const MAX_HEAD: usize = 64 * 1024;
 /// How long a request for a stale site-wide file waits for it to be made.
 const STALE_WAIT: Duration = Duration::from_secs(120);
-/// How often a request waiting for stale files wakes the rebuild loop again.
-const REWAKE: Duration = Duration::from_millis(200);
 /// A comment is sent this often on an idle event stream, so dead clients are noticed.
 const KEEPALIVE: Duration = Duration::from_secs(10);
 
@@ -158,22 +156,17 @@ impl Hub {
     /// generation read just before it: the snapshot is at least that new (`publish` swaps
     /// first, then counts), so a page stamped with it never claims to be newer than it is.
     fn fresh(&self, key: &str) -> (u64, Arc<Snapshot>) {
-        let start = Instant::now();
-        let mut woken: Option<Instant> = None;
+        let deadline = Instant::now() + STALE_WAIT;
         loop {
             let generation = self.generation.load(Ordering::Acquire);
             let snapshot = self.current();
-            if !snapshot.stale.contains(key) || start.elapsed() > STALE_WAIT {
+            if !snapshot.stale.contains(key) || Instant::now() > deadline {
                 return (generation, snapshot);
             }
-            // Wake the rebuild loop when no demand is pending, and again now and then while
-            // this request waits (a wake is cheap; a lost one would leave it waiting).
-            let first = !self.demanded.swap(true, Ordering::AcqRel);
-            if first || woken.is_none_or(|t| t.elapsed() > REWAKE) {
+            if !self.demanded.swap(true, Ordering::AcqRel) {
                 if let Some(w) = self.waker.lock().unwrap().as_ref() {
                     w.wake();
                 }
-                woken = Some(Instant::now());
             }
             thread::sleep(Duration::from_millis(5));
         }
