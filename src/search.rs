@@ -346,15 +346,8 @@ fn write_json_str(out: &mut Vec<u8>, s: &str) {
     serde_json::to_writer(out, s).expect("JSON to memory");
 }
 
-/// The text of an HTML fragment: tags dropped, entities decoded, block boundaries and runs of
-/// whitespace turned into one space.
-pub fn html_text(html: &str) -> String {
-    let mut text = Text::new(usize::MAX);
-    text.push_html(html);
-    text.finish()
-}
-
-/// Text being collected: words joined by single spaces, at most `limit` of them.
+/// Text being collected from HTML (tags dropped, entities decoded, block boundaries and runs of
+/// whitespace turned into one space): words joined by single spaces, at most `limit` of them.
 struct Text {
     text: String,
     words: usize,
@@ -477,6 +470,12 @@ fn human_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn html_text(html: &str) -> String {
+        let mut text = Text::new(usize::MAX);
+        text.push_html(html);
+        text.finish()
+    }
 
     #[test]
     fn html_text_drops_tags_and_decodes_entities() {
