@@ -3,9 +3,10 @@
 //! template file and line. Built once per build and shared by every render thread.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::value::Kwargs;
+use minijinja::{context, Environment, State, UndefinedBehavior, Value};
 
 use crate::error::{Error, ErrorKind, Location};
 use crate::load::TemplateSource;
@@ -78,6 +79,53 @@ fn site_url(
             format!("url(): no page at @/{file}"),
         )),
     }
+}
+
+/// The `partial_cached(name, key=value, ...)` function of one build: renders template `name`
+/// with `site`, `collections` and the keyword arguments (nothing else: no `page`), once per
+/// distinct set of arguments, and gives back the same HTML for every later call. A header
+/// that differs only by the menu entry marked current is then rendered once per entry instead
+/// of once per page (Hugo's `partialCached`; here the arguments are the whole key, so a cached
+/// partial cannot show another page's values). Made afresh with the build's shared values, so
+/// an edit seen by `weft serve` never meets a partial rendered before it.
+pub fn partial_cached() -> Value {
+    let cache: Arc<Mutex<HashMap<String, Value>>> = Arc::default();
+    Value::from_function(move |state: &State, name: &str, args: Kwargs| {
+        let key = partial_key(name, &args)?;
+        if let Some(html) = cache.lock().expect("partial cache").get(&key) {
+            return Ok(html.clone());
+        }
+        // Rendered without the lock held: a partial may call partial_cached itself.
+        let html = render_partial(state, name, args)?;
+        cache
+            .lock()
+            .expect("partial cache")
+            .insert(key, html.clone());
+        Ok(html)
+    })
+}
+
+/// `name` and every keyword argument with its value, in key order.
+fn partial_key(name: &str, args: &Kwargs) -> Result<String, minijinja::Error> {
+    let mut keys: Vec<&str> = args.args().collect();
+    keys.sort_unstable();
+    let mut key = name.to_string();
+    for k in keys {
+        let value: Value = args.get(k)?;
+        key.push_str(&format!("\0{k}={value:?}"));
+    }
+    Ok(key)
+}
+
+fn render_partial(state: &State, name: &str, args: Kwargs) -> Result<Value, minijinja::Error> {
+    let template = state.env().get_template(name)?;
+    let html = template.render(context! {
+        site => state.lookup("site"),
+        collections => state.lookup("collections"),
+        partial_cached => state.lookup("partial_cached"),
+        ..Value::from(args)
+    })?;
+    Ok(Value::from_safe_string(html))
 }
 
 /// `29500000 | thousands` -> `29,500,000`.
@@ -179,6 +227,75 @@ mod tests {
         );
         let out = env.get_template("page.html").unwrap().render(()).unwrap();
         assert_eq!(out, "/sub/css/x.css /sub/a/b/#h");
+    }
+
+    fn two_templates(page: &str, partial: &str) -> BTreeMap<String, TemplateSource> {
+        let mut all = sources(page);
+        all.insert(
+            "p.html".to_string(),
+            TemplateSource {
+                file: "themes/t/templates/p.html".into(),
+                text: partial.into(),
+            },
+        );
+        all
+    }
+
+    #[test]
+    fn partial_cached_renders_once_per_set_of_arguments_and_sees_no_page() {
+        let (mut env, errors) = environment(
+            &two_templates(
+                "{{ partial_cached('p.html', x=1) }}|{{ partial_cached('p.html', x=1) }}|\
+                 {{ partial_cached('p.html', x=2) }}|{{ partial_cached('p.html', x=1, y='') }}",
+                "{{ runs() }}:{{ x }}:{{ site.title }}:{{ page is defined }}",
+            ),
+            HashMap::new(),
+            "/",
+        );
+        assert!(errors.is_empty());
+        let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = runs.clone();
+        env.add_function("runs", move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
+        });
+        let render = |cached: Value| {
+            env.get_template("page.html")
+                .unwrap()
+                .render(context! {
+                    site => context! { title => "S" },
+                    page => context! { title => "P" },
+                    partial_cached => cached,
+                })
+                .unwrap()
+        };
+        let cached = partial_cached();
+        assert_eq!(
+            render(cached.clone()),
+            "1:1:S:False|1:1:S:False|2:2:S:False|3:1:S:False"
+        );
+        // The same cache keeps its renderings; a new one (a new build) starts empty.
+        assert_eq!(render(cached).split('|').next(), Some("1:1:S:False"));
+        assert_eq!(
+            render(partial_cached()).split('|').next(),
+            Some("4:1:S:False")
+        );
+    }
+
+    #[test]
+    fn errors_inside_a_cached_partial_name_the_partial_and_its_line() {
+        let all = two_templates("{{ partial_cached('p.html') }}", "ok\n{{ nope() }}");
+        let (env, _) = environment(&all, HashMap::new(), "/");
+        let e = env
+            .get_template("page.html")
+            .unwrap()
+            .render(context! { partial_cached => partial_cached() })
+            .unwrap_err();
+        let error = template_error(&e, &all);
+        let loc = error.location.as_ref().unwrap();
+        assert_eq!(
+            (loc.file.as_str(), loc.line),
+            ("themes/t/templates/p.html", 2)
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::error::{line_col, Error, ErrorKind, Location};
+use crate::error::{line_of, Error, ErrorKind, Location};
 use crate::markdown::{LinkResolver, Rendered, Target, Unresolved};
 use crate::model::{PageId, Site};
 
@@ -164,7 +164,7 @@ pub fn front_matter_references(site: &Site, names: &Names) -> (Vec<Reference>, V
                     key: raw.collection.clone(),
                     attrs: raw.attrs.clone(),
                     anchor: None,
-                    line: line_col(&page.text, raw.span.start).0,
+                    line: line_of(&page.text, raw.span.start),
                 }),
                 None => {
                     let singular = site.config.singular(&raw.collection);
@@ -296,7 +296,7 @@ pub fn body_references(site: &Site, rendered: &[Rendered]) -> (Vec<Reference>, V
                 key: "body".to_string(),
                 attrs: BTreeMap::new(),
                 anchor: link.anchor.clone(),
-                line: line_col(&page.text, link.span.start + page.body_offset).0,
+                line: line_of(&page.text, link.span.start + page.body_offset),
             });
         }
         (refs, errors)
