@@ -323,10 +323,28 @@ fn count_words(events: &[(Event<'_>, Range<usize>)]) -> usize {
     events
         .iter()
         .map(|(e, _)| match e {
-            Event::Text(t) => t.split_whitespace().count(),
+            Event::Text(t) => words_in(t),
             _ => 0,
         })
         .sum()
+}
+
+/// `text.split_whitespace().count()`, a byte at a time when the text is ASCII (most is): the
+/// char-by-char count was 2 % of a large build.
+fn words_in(text: &str) -> usize {
+    if !text.is_ascii() {
+        return text.split_whitespace().count();
+    }
+    // ASCII's Unicode whitespace: tab, line feed, vertical tab, form feed, carriage return, space.
+    let space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let mut words = 0;
+    let mut in_space = true;
+    for &b in text.as_bytes() {
+        let is_space = space(b);
+        words += usize::from(in_space && !is_space);
+        in_space = is_space;
+    }
+    words
 }
 
 /// Index of the event that ends the summary: the `<!-- more -->` marker, else the end of
@@ -347,6 +365,21 @@ fn summary_end(events: &[(Event<'_>, Range<usize>)]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_counted_as_split_whitespace_counts_them() {
+        for text in [
+            "",
+            " ",
+            "one",
+            "  two words ",
+            "tab\tline\nfeed\u{b}vt\u{c}ff\rcr",
+            "x\u{1c}y",
+            "caf\u{e9} au\u{a0}lait \u{2003} em",
+        ] {
+            assert_eq!(words_in(text), text.split_whitespace().count(), "{text:?}");
+        }
+    }
 
     struct Fixed;
     impl LinkResolver for Fixed {
