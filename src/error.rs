@@ -126,11 +126,42 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line_of(text, offset), column)
 }
 
-/// 1-based line of byte `offset` in `text`. Every reference records its line, so this counts
-/// bytes (a loop the compiler vectorizes): `str::matches` was 3 % of a large build.
+/// 1-based line of byte `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    let before = &text.as_bytes()[..offset.min(text.len())];
-    before.iter().filter(|&&b| b == b'\n').count() + 1
+    Lines::new(text).line_of(offset)
+}
+
+/// Line numbers of offsets in one text, asked mostly in increasing order (the references of a
+/// page): counts newlines on from the previous offset instead of from the start each time,
+/// which made line numbers 4 % of a large build.
+pub struct Lines<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a str) -> Lines<'a> {
+        Lines {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// 1-based line of byte `offset`.
+    pub fn line_of(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            (self.offset, self.line) = (0, 1);
+        }
+        let newlines = self.text[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n');
+        self.line += newlines.count();
+        self.offset = offset;
+        self.line
+    }
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -333,6 +364,17 @@ impl From<Error> for Errors {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_in_any_order_are_counted_from_the_start() {
+        let text = "a\nb\n\nc";
+        let mut lines = Lines::new(text);
+        let asked = [0, 2, 5, 1, 6, 100, 4];
+        let got: Vec<usize> = asked.iter().map(|&o| lines.line_of(o)).collect();
+        let expected: Vec<usize> = asked.iter().map(|&o| line_col(text, o).0).collect();
+        assert_eq!(got, expected);
+        assert_eq!(got, [1, 2, 4, 1, 4, 4, 3]);
+    }
 
     #[test]
     fn offset_zero_is_line_one_column_one() {

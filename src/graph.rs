@@ -62,7 +62,7 @@ struct ReferenceInfo<'a> {
     relation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     anchor: Option<&'a str>,
-    file: String,
+    file: &'a str,
     line: usize,
 }
 
@@ -113,6 +113,8 @@ pub fn to_json(site: &Site, graph: &Graph) -> String {
     });
     array(&mut json, "pages", pages);
     json.extend_from_slice(b",\n");
+    // Each page's file once: a page has a dozen references.
+    let files: Vec<String> = site.pages.iter().map(|p| p.file()).collect();
     let references = graph.references.iter().map(|r| ReferenceInfo {
         source: path(r.source),
         target: path(r.target),
@@ -120,7 +122,7 @@ pub fn to_json(site: &Site, graph: &Graph) -> String {
         attrs: &r.attrs,
         relation: Some(r.relation()).filter(|s| !s.is_empty()),
         anchor: r.anchor.as_deref(),
-        file: site.page(r.source).file(),
+        file: &files[r.source],
         line: r.line,
     });
     array(&mut json, "references", references);

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::error::{line_of, Error, ErrorKind, Location};
+use crate::error::{Error, ErrorKind, Lines, Location};
 use crate::markdown::{LinkResolver, Rendered, Target, Unresolved};
 use crate::model::{PageId, Site};
 
@@ -155,6 +155,7 @@ pub fn front_matter_references(site: &Site, names: &Names) -> (Vec<Reference>, V
     let per_page = site.pages.par_iter().map(|page| {
         let mut refs = Vec::new();
         let mut errors = Vec::new();
+        let mut lines = Lines::new(&page.text);
         for raw in &page.front_matter.references {
             let location = || Location::new(&page.file(), &page.text, raw.span.clone());
             match names.in_collection(&raw.collection, &raw.name) {
@@ -164,7 +165,7 @@ pub fn front_matter_references(site: &Site, names: &Names) -> (Vec<Reference>, V
                     key: raw.collection.clone(),
                     attrs: raw.attrs.clone(),
                     anchor: None,
-                    line: line_of(&page.text, raw.span.start),
+                    line: lines.line_of(raw.span.start),
                 }),
                 None => {
                     let singular = site.config.singular(&raw.collection);
@@ -281,6 +282,7 @@ pub fn body_references(site: &Site, rendered: &[Rendered]) -> (Vec<Reference>, V
                     .label(broken.reason.label.clone()),
             );
         }
+        let mut lines = Lines::new(&page.text);
         for link in &out.links {
             if let Some(anchor) = &link.anchor {
                 if !rendered[link.target].ids.contains(anchor) {
@@ -296,7 +298,7 @@ pub fn body_references(site: &Site, rendered: &[Rendered]) -> (Vec<Reference>, V
                 key: "body".to_string(),
                 attrs: BTreeMap::new(),
                 anchor: link.anchor.clone(),
-                line: line_of(&page.text, link.span.start + page.body_offset),
+                line: lines.line_of(link.span.start + page.body_offset),
             });
         }
         (refs, errors)
