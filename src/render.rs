@@ -338,11 +338,12 @@ impl Record {
     }
 
     fn get(&self, key: &str) -> Option<Value> {
-        // Short keys of mostly distinct lengths: a scan comparing lengths first beats a
-        // binary search of string comparisons.
+        // Short keys of mostly distinct lengths: a scan comparing lengths and first bytes
+        // before the strings (a call to memcmp each) beats a binary search of comparisons.
+        let first = key.as_bytes().first();
         self.keys
             .iter()
-            .position(|k| k.len() == key.len() && *k == key)
+            .position(|k| k.len() == key.len() && k.as_bytes().first() == first && *k == key)
             .map(|i| self.values[i].clone())
     }
 

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::markdown::Rendered;
 use crate::model::{Page, Site};
-use crate::render::{escape_xml, Output};
+use crate::render::Output;
 
 /// The index's file, at the root of the output.
 pub const INDEX_FILE: &str = "search_index.js";
@@ -164,7 +164,7 @@ fn stored_values(site: &Site, page: &Page, out: &Rendered, words: usize) -> [Str
     };
     let mut text = Text::new(words);
     if let Some(description) = &page.front_matter.description {
-        text.push_html(&format!("<p>{}</p>", escape_xml(description)));
+        text.push_block(description);
     }
     text.push_html(&out.html);
     [
@@ -397,6 +397,19 @@ impl Text {
         }
     }
 
+    /// Appends plain text as a paragraph of its own: what `push_html` makes of
+    /// `<p>{escaped text}</p>`, without running the tokenizer over it.
+    fn push_block(&mut self, text: &str) {
+        if self.words >= self.limit {
+            return;
+        }
+        self.push_space();
+        self.push_words(text);
+        if self.words < self.limit {
+            self.push_space();
+        }
+    }
+
     /// The text, without its trailing space.
     fn finish(mut self) -> String {
         self.text.truncate(self.text.trim_end().len());
@@ -475,6 +488,32 @@ mod tests {
         let mut text = Text::new(usize::MAX);
         text.push_html(html);
         text.finish()
+    }
+
+    #[test]
+    fn a_description_is_pushed_as_its_escaped_paragraph_would_be() {
+        let body = "<p>Body <em>text</em> here.</p>";
+        for description in [
+            "Plain words.",
+            "  R&D <b>not a tag</b> \"quoted\" it's  ",
+            "tab\tand\r\nnew line",
+            "",
+        ] {
+            for limit in [0, 1, 2, 3, 5, usize::MAX] {
+                let mut direct = Text::new(limit);
+                direct.push_block(description);
+                direct.push_html(body);
+                let mut tokenized = Text::new(limit);
+                let escaped = crate::render::escape_xml(description);
+                tokenized.push_html(&format!("<p>{escaped}</p>"));
+                tokenized.push_html(body);
+                assert_eq!(
+                    direct.finish(),
+                    tokenized.finish(),
+                    "{description:?}, limit {limit}"
+                );
+            }
+        }
     }
 
     #[test]
