@@ -113,12 +113,9 @@ pub fn build_files_into(
         &mut draft_bundles,
     );
     // A draft bundle's co-located files stay unpublished with it.
-    files.assets.retain(|_, a| match &a.source {
-        load::AssetSource::Disk(p) => {
-            let p = p.to_string_lossy();
-            !draft_bundles.iter().any(|d| p.contains(d.as_str()))
-        }
-        load::AssetSource::Embedded(_) => true,
+    files.assets.retain(|_, a| {
+        let in_draft = |path: &str| draft_bundles.iter().any(|d| path.starts_with(d.as_str()));
+        !a.content_path.as_deref().is_some_and(in_draft)
     });
     let (site, site_errors) = Site::new(files.config, parsed);
     errors.extend(site_errors);
@@ -209,7 +206,7 @@ fn parse_documents(
         match r {
             Ok(p) if p.front_matter.draft && !drafts => {
                 if let Some(dir) = p.path.strip_suffix("/index.md") {
-                    draft_bundles.push(format!("/content/{dir}/"));
+                    draft_bundles.push(format!("{dir}/"));
                 }
             }
             Ok(p) => parsed.push(p),

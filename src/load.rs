@@ -29,6 +29,9 @@ pub struct Asset {
     /// Output path, `/`-separated: `css/site.css`.
     pub dest: String,
     pub source: AssetSource,
+    /// For a file beside pages under `content/`, its path there (`news/post/photo.png`): a
+    /// draft bundle's files are left out by it.
+    pub content_path: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,6 +121,7 @@ fn content(root: &Path, errors: &mut Vec<Error>) -> (Vec<Document>, Vec<Asset>) 
             assets.push(Asset {
                 dest: content_asset_dest(&rel),
                 source: AssetSource::Disk(entry.path().to_path_buf()),
+                content_path: Some(rel),
             });
         }
     }
@@ -239,6 +243,7 @@ fn disk_assets(dir: &Path, shown: &str, errors: &mut Vec<Error>) -> BTreeMap<Str
                 Asset {
                     dest,
                     source: AssetSource::Disk(entry.path().to_path_buf()),
+                    content_path: None,
                 },
             );
         }
@@ -268,6 +273,7 @@ fn theme_static(root: &Path, theme: &str, errors: &mut Vec<Error>) -> BTreeMap<S
                     Asset {
                         dest,
                         source: AssetSource::Embedded(bytes),
+                        content_path: None,
                     },
                 ))
             })

@@ -154,6 +154,45 @@ fn drafts_are_left_out_unless_asked_for() {
 }
 
 #[test]
+fn a_draft_bundle_holds_back_its_own_files_only_wherever_the_site_lives() {
+    // The site's folder sits at a path that contains the draft bundle's (`content/news/post/`):
+    // only the bundle's files stay out, not every file whose path has that in it.
+    let outer = TestSite::new()
+        .file("content/news/post/site/site.toml", "title = \"Nested\"\n")
+        .file(
+            "content/news/post/site/content/news/post/index.md",
+            "+++\ntitle = \"Post\"\ndraft = true\n+++\nDraft.\n",
+        )
+        .file(
+            "content/news/post/site/content/news/post/photo.txt",
+            "draft photo",
+        )
+        .file(
+            "content/news/post/site/content/news/other/index.md",
+            page("Other", "", "Text."),
+        )
+        .file(
+            "content/news/post/site/content/news/other/photo.txt",
+            "other photo",
+        )
+        .file("content/news/post/site/static/logo.txt", "logo");
+    let root = outer.path("content/news/post/site");
+    let built = crate::support::run(&root, &["build"], &[]);
+    assert_eq!(built.code, Some(0), "{}", built.stderr);
+    let files = tree(&root.join("public"));
+    assert!(
+        !files.contains_key("news/post/photo.txt"),
+        "the draft's file"
+    );
+    assert!(
+        files.contains_key("news/other/photo.txt"),
+        "{:?}",
+        files.keys()
+    );
+    assert!(files.contains_key("logo.txt"), "{:?}", files.keys());
+}
+
+#[test]
 fn hidden_folders_are_not_content_and_symlinked_static_files_are_copied() {
     let site = TestSite::new()
         .file("content/a.md", page("A", "", ""))
