@@ -97,6 +97,8 @@ pub struct Site {
     pub home: PageId,
     /// Entities of each collection, sorted by title.
     pub collections: BTreeMap<String, Vec<PageId>>,
+    /// `config.base_path()`, made once: every URL starts with it.
+    base_path: String,
 }
 
 /// A parsed document, input to [`Site::new`].
@@ -119,6 +121,7 @@ impl Site {
         let by_path = pages.iter().map(|p| (p.path.clone(), p.id)).collect();
         let home = pages.iter().position(|p| p.kind == Kind::Home).unwrap_or(0);
         let mut site = Site {
+            base_path: config.base_path(),
             config,
             pages,
             by_path,
@@ -139,7 +142,7 @@ impl Site {
 
     /// The URL of a page, with the base path: `/global-programmes/countries/kenya/`.
     pub fn url(&self, id: PageId) -> String {
-        format!("{}{}", self.config.base_path(), self.pages[id].url_path)
+        format!("{}{}", self.base_path, self.pages[id].url_path)
     }
 
     /// The top-level section a page lives under (`programmes`), or `None` for the home page
