@@ -319,14 +319,11 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
         .map(|o| o.path.as_str())
         .chain(built.assets.keys().map(String::as_str))
         .collect();
-    let pages_by_output: HashMap<String, PageId> = site
-        .pages
-        .iter()
-        .map(|p| (format!("{}index.html", p.url_path), p.id))
-        .collect();
+    let pages_by_output: HashMap<String, PageId> =
+        site.pages.iter().map(|p| (p.output_path(), p.id)).collect();
     let resolver = Resolver {
         base_url: &site.config.base_url,
-        base_path: site.config.base_path(),
+        base_path: site.base_path().to_string(),
         files: &files,
     };
     let mut findings = Vec::new();

@@ -158,7 +158,7 @@ impl Fast {
             .iter()
             .map(|p| (p.path.clone(), site.url(p.id)))
             .collect();
-        let (env, errors) = templates::environment(templates, urls, &site.config.base_path());
+        let (env, errors) = templates::environment(templates, urls, site.base_path());
         if !errors.is_empty() {
             return None;
         }

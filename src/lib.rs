@@ -132,8 +132,7 @@ pub fn build_files_into(
         .iter()
         .map(|p| (p.path.clone(), site.url(p.id)))
         .collect();
-    let (env, template_errors) =
-        templates::environment(&files.templates, urls, &site.config.base_path());
+    let (env, template_errors) = templates::environment(&files.templates, urls, site.base_path());
     errors.extend(template_errors);
     if !errors.is_empty() {
         return Err(Errors::sorted(errors));

@@ -63,6 +63,11 @@ impl Page {
         &self.front_matter.title
     }
 
+    /// Where the page is written in the output: `countries/kenya/index.html`.
+    pub fn output_path(&self) -> String {
+        format!("{}index.html", self.url_path)
+    }
+
     /// Folder holding this page's children (for sections) or its bundle files.
     fn folder(&self) -> &str {
         folder_of(&self.path, self.kind)
@@ -138,6 +143,11 @@ impl Site {
 
     pub fn page(&self, id: PageId) -> &Page {
         &self.pages[id]
+    }
+
+    /// The path part of the base URL (`/global-programmes/`), made once in [`Site::new`].
+    pub fn base_path(&self) -> &str {
+        &self.base_path
     }
 
     /// The URL of a page, with the base path: `/global-programmes/countries/kenya/`.
@@ -288,7 +298,7 @@ impl Site {
         let mut claimed: HashMap<String, (PageId, Option<&str>)> = self
             .pages
             .iter()
-            .map(|p| (format!("{}index.html", p.url_path), (p.id, None)))
+            .map(|p| (p.output_path(), (p.id, None)))
             .collect();
         let mut errors = Vec::new();
         for page in &self.pages {

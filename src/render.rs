@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::error::Error;
 use crate::load::TemplateSource;
 use crate::markdown::Rendered;
-use crate::model::{Kind, Page, PageId, Site};
+use crate::model::{Kind, PageId, Site};
 use crate::templates::{self, template_error};
 use crate::xref::{Graph, Reference};
 
@@ -67,12 +67,7 @@ pub fn site(inputs: &Inputs<'_>, sink: &dyn Sink) -> (Vec<Output>, Vec<Error>) {
         ("search.html", "search/index.html"),
     ] {
         // A content page at the same place wins.
-        if inputs
-            .site
-            .pages
-            .iter()
-            .any(|p| page_output_path(p) == path)
-        {
+        if inputs.site.pages.iter().any(|p| p.output_path() == path) {
             continue;
         }
         match standalone_page(inputs, &shared, template, path) {
@@ -100,11 +95,6 @@ pub fn gather(
         }
     }
     (outputs, errors)
-}
-
-/// Where a page is written: `countries/kenya/index.html`.
-fn page_output_path(page: &Page) -> String {
-    format!("{}index.html", page.url_path)
 }
 
 /// Page ids, the likely slowest to render first (the home page, then by the pages listed, their
@@ -149,10 +139,9 @@ impl Shared {
     pub fn new(inputs: &Inputs<'_>) -> Shared {
         let site = inputs.site;
         let n = site.pages.len();
-        let base_path = site.config.base_path();
         let urls: Vec<Value> = (0..n)
             .into_par_iter()
-            .map(|id| Value::from(format!("{base_path}{}", site.page(id).url_path)))
+            .map(|id| Value::from(site.url(id)))
             .collect();
         let extras: Vec<Value> = (0..n)
             .into_par_iter()
@@ -203,9 +192,8 @@ impl Shared {
         dirty: &BTreeSet<PageId>,
     ) {
         let site = inputs.site;
-        let base_path = site.config.base_path();
         for &id in changed {
-            self.urls[id] = Value::from(format!("{base_path}{}", site.page(id).url_path));
+            self.urls[id] = Value::from(site.url(id));
             self.extras[id] = Value::from_serialize(&site.page(id).front_matter.extra);
         }
         for &id in changed {
@@ -389,7 +377,7 @@ fn site_value(inputs: &Inputs<'_>, summaries: &[Value]) -> Value {
         ("description", Value::from(config.description.as_str())),
         ("language", Value::from(config.language.as_str())),
         ("base_url", Value::from(config.base_url.as_str())),
-        ("base_path", Value::from(config.base_path())),
+        ("base_path", Value::from(site.base_path())),
         ("extra", Value::from_serialize(&config.extra)),
         ("home", summaries[site.home].clone()),
         ("sections", Value::from(sections)),
@@ -713,7 +701,7 @@ pub fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<O
         })
         .map_err(|e| template_error(&e, inputs.sources))?;
     Ok(Output {
-        path: page_output_path(page),
+        path: page.output_path(),
         bytes: html.into_bytes(),
     })
 }
