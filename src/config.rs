@@ -27,6 +27,10 @@ pub struct Config {
     /// Sections whose direct children are entities that other pages may reference.
     #[serde(default)]
     pub collections: BTreeMap<String, Collection>,
+    /// Follow symbolic links that lead out of the site's folder (off: such a link is an error,
+    /// so that a link to a secret is never published by accident).
+    #[serde(default)]
+    pub allow_links_outside: bool,
     /// Anything, handed to templates as `site.extra`.
     #[serde(default)]
     pub extra: toml::Table,

@@ -3,6 +3,11 @@
 //!
 //! Loading never stops at the first bad file: unreadable or non-UTF-8 files become errors and
 //! the rest is still read, so one build reports everything.
+//!
+//! Nothing from outside the site is read ([`Boundary`]): a symbolic link under `content/`,
+//! `static/`, `templates/` or the theme is followed only when it resolves inside the site's
+//! folder and not into a hidden file or folder there (`.env`, `.git/`), unless `site.toml` sets
+//! `allow_links_outside = true`; special files (FIFOs, sockets, devices) are errors, not content.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -79,10 +84,16 @@ pub fn config(root: &Path) -> Result<Config, Error> {
 /// Reads the whole site. Errors are every file that could not be read.
 pub fn site(root: &Path, config: Config) -> (SiteFiles, Vec<Error>) {
     let mut errors = Vec::new();
-    let (documents, content_assets) = content(root, &mut errors);
-    let templates = templates(root, &config.theme, &mut errors);
-    let mut assets = theme_static(root, &config.theme, &mut errors);
-    assets.extend(disk_assets(&root.join("static"), "static/", &mut errors));
+    let boundary = Boundary::new(root, &config);
+    let (documents, content_assets) = content(root, &boundary, &mut errors);
+    let templates = templates(root, &config.theme, &boundary, &mut errors);
+    let mut assets = theme_static(root, &config.theme, &boundary, &mut errors);
+    assets.extend(disk_assets(
+        &root.join("static"),
+        "static/",
+        &boundary,
+        &mut errors,
+    ));
     assets.extend(content_assets.into_iter().map(|a| (a.dest.clone(), a)));
     (
         SiteFiles {
@@ -96,24 +107,17 @@ pub fn site(root: &Path, config: Config) -> (SiteFiles, Vec<Error>) {
 }
 
 /// Reads every `.md` under `content/` (in parallel) and lists the other files as assets.
-fn content(root: &Path, errors: &mut Vec<Error>) -> (Vec<Document>, Vec<Asset>) {
+fn content(
+    root: &Path,
+    boundary: &Boundary,
+    errors: &mut Vec<Error>,
+) -> (Vec<Document>, Vec<Asset>) {
     let dir = root.join("content");
     let mut markdown = Vec::new();
     let mut assets = Vec::new();
-    // Links are followed, so a symlinked page is content and a dangling link is an error;
-    // hidden folders (.git, .obsidian) are not content.
-    let walk = WalkDir::new(&dir).sort_by_file_name().follow_links(true);
-    for entry in walk.into_iter().filter_entry(not_ignored) {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                errors.push(walk_error(&dir, "content/", &e));
-                continue;
-            }
-        };
-        if !entry.file_type().is_file() || is_ignored(entry.file_name()) {
-            continue;
-        }
+    // Links inside the site are followed, so a symlinked page is content and a dangling link
+    // is an error; hidden folders (.git, .obsidian) are not content.
+    for entry in boundary.files(&dir, "content/", errors) {
         let rel = relative(&dir, entry.path());
         if rel.ends_with(".md") {
             markdown.push(rel);
@@ -222,33 +226,178 @@ fn not_ignored(entry: &walkdir::DirEntry) -> bool {
 
 /// Files under `dir` (shown in errors as `shown` + path), by output path; links are followed
 /// and a dangling one is an error.
-fn disk_assets(dir: &Path, shown: &str, errors: &mut Vec<Error>) -> BTreeMap<String, Asset> {
+fn disk_assets(
+    dir: &Path,
+    shown: &str,
+    boundary: &Boundary,
+    errors: &mut Vec<Error>,
+) -> BTreeMap<String, Asset> {
     let mut out = BTreeMap::new();
     if !dir.is_dir() {
         return out;
     }
-    let walk = WalkDir::new(dir).sort_by_file_name().follow_links(true);
-    for entry in walk.into_iter().filter_entry(not_ignored) {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                errors.push(walk_error(dir, shown, &e));
-                continue;
-            }
-        };
-        if entry.file_type().is_file() {
-            let dest = relative(dir, entry.path());
-            out.insert(
-                dest.clone(),
-                Asset {
-                    dest,
-                    source: AssetSource::Disk(entry.path().to_path_buf()),
-                    content_path: None,
-                },
-            );
-        }
+    for entry in boundary.files(dir, shown, errors) {
+        let dest = relative(dir, entry.path());
+        out.insert(
+            dest.clone(),
+            Asset {
+                dest,
+                source: AssetSource::Disk(entry.path().to_path_buf()),
+                content_path: None,
+            },
+        );
     }
     out
+}
+
+/// Where site input may come from: the rule for symbolic links and special files, the same
+/// for `weft build` and `weft serve`.
+#[derive(Clone, Debug)]
+pub struct Boundary {
+    /// The site's folder, links resolved.
+    root: PathBuf,
+    /// `allow_links_outside = true` in site.toml.
+    allow_outside: bool,
+}
+
+impl Boundary {
+    pub fn new(root: &Path, config: &Config) -> Boundary {
+        Boundary {
+            root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
+            allow_outside: config.allow_links_outside,
+        }
+    }
+
+    /// The regular files under `dir` (shown in errors as `shown` + path), sorted by name,
+    /// links inside the site followed, hidden and editor files skipped. Everything else (a
+    /// dangling link, a link leaving the site, a FIFO or device) is an error in `errors`.
+    fn files(&self, dir: &Path, shown: &str, errors: &mut Vec<Error>) -> Vec<walkdir::DirEntry> {
+        let mut files = Vec::new();
+        let mut walk = WalkDir::new(dir)
+            .sort_by_file_name()
+            .follow_links(true)
+            .into_iter()
+            .filter_entry(not_ignored);
+        while let Some(entry) = walk.next() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.push(walk_error(dir, shown, &e));
+                    continue;
+                }
+            };
+            let file = shown_path(dir, shown, entry.path());
+            if entry.path_is_symlink() {
+                if let Err(e) = self.check_link(entry.path(), &file) {
+                    errors.push(e);
+                    if entry.file_type().is_dir() {
+                        walk.skip_current_dir();
+                    }
+                    continue;
+                }
+            }
+            let kind = entry.file_type();
+            if kind.is_file() {
+                files.push(entry);
+            } else if !kind.is_dir() {
+                errors.push(special_file_error(&file, kind));
+            }
+        }
+        files
+    }
+
+    /// Checks that `path` (shown as `shown`), links resolved, lies inside the site and not in a
+    /// hidden file or folder there, unless links outside are allowed.
+    pub fn check_link(&self, path: &Path, shown: &str) -> Result<(), Error> {
+        let real = path.canonicalize().map_err(|e| {
+            Error::new(ErrorKind::Unreadable, format!("cannot read {shown}: {e}"))
+                .at(Location::file_only(shown))
+        })?;
+        if self.allow_outside {
+            return Ok(());
+        }
+        let problem = match real.strip_prefix(&self.root) {
+            Err(_) => "outside the site's folder",
+            Ok(inside) if inside.components().any(|c| is_hidden(c.as_os_str())) => {
+                "to a hidden file or folder of the site"
+            }
+            Ok(_) => return Ok(()),
+        };
+        // The link as written is what its author recognises; a link further up shows the
+        // path it leads to.
+        let target = fs::read_link(path).unwrap_or(real);
+        Err(Error::new(
+            ErrorKind::Unreadable,
+            format!(
+                "{shown} is a symbolic link {problem} (to {}), so weft will not publish it",
+                target.display()
+            ),
+        )
+        .at(Location::file_only(shown))
+        .help(format!(
+            "copy the file into the site instead; if publishing what the link points to is meant, set allow_links_outside = true in {CONFIG_FILE}"
+        )))
+    }
+
+    /// Checks one file of the site by its path, whatever links lie on the way (the serve
+    /// loop re-reads single files): the same rule as a walk, and a regular file.
+    pub fn check_file(&self, path: &Path, shown: &str) -> Result<(), Error> {
+        self.check_link(path, shown)?;
+        let kind = fs::metadata(path)
+            .map_err(|e| {
+                Error::new(ErrorKind::Unreadable, format!("cannot read {shown}: {e}"))
+                    .at(Location::file_only(shown))
+            })?
+            .file_type();
+        if kind.is_file() {
+            Ok(())
+        } else {
+            Err(special_file_error(shown, kind))
+        }
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_string_lossy().starts_with('.')
+}
+
+/// `shown` + the path of `path` under `dir` (`shown` without its final `/` for `dir`).
+fn shown_path(dir: &Path, shown: &str, path: &Path) -> String {
+    if path == dir {
+        shown.trim_end_matches('/').to_string()
+    } else {
+        format!("{shown}{}", relative(dir, path))
+    }
+}
+
+/// A FIFO, socket or device where a file was expected: reading it could hang the build or
+/// publish a device's bytes.
+fn special_file_error(shown: &str, kind: fs::FileType) -> Error {
+    Error::new(
+        ErrorKind::Unreadable,
+        format!("{shown} is {}, not a regular file", special_kind(kind)),
+    )
+    .at(Location::file_only(shown))
+    .help("remove it from the site's folders: weft publishes regular files only")
+}
+
+#[cfg(unix)]
+fn special_kind(kind: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_kind: fs::FileType) -> &'static str {
+    "a special file"
 }
 
 /// The theme folder on disk, when the site has one.
@@ -257,11 +406,17 @@ fn theme_dir(root: &Path, theme: &str) -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-fn theme_static(root: &Path, theme: &str, errors: &mut Vec<Error>) -> BTreeMap<String, Asset> {
+fn theme_static(
+    root: &Path,
+    theme: &str,
+    boundary: &Boundary,
+    errors: &mut Vec<Error>,
+) -> BTreeMap<String, Asset> {
     match theme_dir(root, theme) {
         Some(dir) => disk_assets(
             &dir.join("static"),
             &format!("themes/{theme}/static/"),
+            boundary,
             errors,
         ),
         None => embedded::FILES
@@ -285,6 +440,7 @@ fn theme_static(root: &Path, theme: &str, errors: &mut Vec<Error>) -> BTreeMap<S
 fn templates(
     root: &Path,
     theme: &str,
+    boundary: &Boundary,
     errors: &mut Vec<Error>,
 ) -> BTreeMap<String, TemplateSource> {
     let mut out = BTreeMap::new();
@@ -292,6 +448,7 @@ fn templates(
         Some(dir) => read_templates(
             &dir.join("templates"),
             &format!("themes/{theme}/templates/"),
+            boundary,
             &mut out,
             errors,
         ),
@@ -314,23 +471,29 @@ fn templates(
                 .help(format!("add themes/{theme}/ or set theme = \"default\"")),
         ),
     }
-    read_templates(&root.join("templates"), "templates/", &mut out, errors);
+    read_templates(
+        &root.join("templates"),
+        "templates/",
+        boundary,
+        &mut out,
+        errors,
+    );
     out
 }
 
 fn read_templates(
     dir: &Path,
     shown_prefix: &str,
+    boundary: &Boundary,
     out: &mut BTreeMap<String, TemplateSource>,
     errors: &mut Vec<Error>,
 ) {
     if !dir.is_dir() {
         return;
     }
-    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
-        if !entry.file_type().is_file() || is_ignored(entry.file_name()) {
-            continue;
-        }
+    // A template linked from inside the site is read like any other (it used to be skipped
+    // without a word); one linked from outside is refused like a content file.
+    for entry in boundary.files(dir, shown_prefix, errors) {
         let name = relative(dir, entry.path());
         let file = format!("{shown_prefix}{name}");
         match fs::read_to_string(entry.path()) {

@@ -130,7 +130,7 @@ fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode
     let start = Instant::now();
     // Pages are written to a staging folder as they render, and moved into place only when
     // the whole build succeeded (dropping `staging` on an error leaves the output as it was).
-    let staging = match weft::write::Staging::begin(output) {
+    let staging = match weft::write::Staging::begin(output, root) {
         Ok(s) => s,
         Err(e) => return fail(&Errors(vec![e]), color),
     };
@@ -160,7 +160,7 @@ fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode
             }
             ExitCode::SUCCESS
         }
-        Err(e) => fail(&Errors(vec![e]), color),
+        Err(errors) => fail(&errors, color),
     }
 }
 

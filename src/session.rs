@@ -139,10 +139,20 @@ impl Session {
     fn reread(&mut self, rel: &str) {
         self.read_errors.remove(rel);
         let dir = self.root.join("content");
-        let is_file = std::fs::symlink_metadata(dir.join(rel)).is_ok_and(|m| m.is_file());
-        if !is_file {
+        let path = dir.join(rel);
+        // Gone, or now a folder: forgotten. Anything else passes the rule a full load applies
+        // (a link leaving the site, a FIFO: errors), so build and serve agree.
+        if std::fs::symlink_metadata(&path).is_err() || path.is_dir() {
             self.documents.remove(rel);
             return;
+        }
+        if let Some(config) = &self.config {
+            let boundary = load::Boundary::new(&self.root, config);
+            if let Err(e) = boundary.check_file(&path, &format!("content/{rel}")) {
+                self.documents.remove(rel);
+                self.read_errors.insert(rel.to_string(), e);
+                return;
+            }
         }
         match load::read_document(&dir, rel.to_string()) {
             Ok(doc) => {

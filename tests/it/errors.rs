@@ -595,8 +595,8 @@ fn output_into_a_folder_weft_did_not_make_is_refused_and_left_untouched() {
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert_text(
         &run.stderr.replace(folder.to_str().unwrap(), "DIR"),
-        "error: refusing to write into DIR: it is not empty and was not made by weft
- = help: choose an empty or new folder with --output, or add an empty file named .weft-output to it if weft may replace its contents
+        "error: refusing to write into DIR: it is not empty and weft did not make it
+ = help: choose an empty or new folder with --output (weft replaces and removes files in its output folder, so it only writes where it wrote before)
 
 error: build failed with 1 error
 ",

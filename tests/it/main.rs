@@ -11,6 +11,7 @@ mod incremental;
 mod links;
 mod props;
 mod publish;
+mod safety;
 mod scaffold;
 mod search_browser;
 mod serve;

@@ -345,8 +345,10 @@ fn no_byte_from_outside_the_output_is_served() {
     ];
     for target in attacks {
         let reply = serve.request("GET", target);
+        // The links leaving the site are build errors under serve as under build (503: the
+        // site has not built), so nothing behind them is ever served.
         assert!(
-            matches!(reply.status, 400 | 404),
+            matches!(reply.status, 400 | 404 | 503),
             "{target} answered {}",
             reply.status
         );

@@ -1,0 +1,207 @@
+//! What weft must never do to the file system, whatever it is asked: delete or overwrite a file
+//! it did not write, write through a link, or publish a byte from outside the site. Each test
+//! is a way a new user lost data or leaked a secret with an earlier weft (issue 11).
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{assert_text, page, tree, TestSite, WEFT};
+
+/// Runs `weft ARGS` from inside `dir` (so `--output .` and `..` mean what a user means).
+fn weft_in(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(WEFT)
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run weft");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `weft new s` in a fresh folder, with a file beside the site; returns (folder, site).
+fn new_site() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, stderr) = weft_in(tmp.path(), &["new", "s"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    fs::write(tmp.path().join("beside.txt"), "a file next to the site").unwrap();
+    let site = tmp.path().join("s");
+    (tmp, site)
+}
+
+#[test]
+fn an_output_folder_that_is_or_holds_the_site_is_refused_whatever_marker_it_has() {
+    let (tmp, site) = new_site();
+    fs::write(site.join(".weft-output"), "").unwrap();
+    fs::write(site.join("content/.weft-output"), "").unwrap();
+    let before_site = tree(&site);
+    for (output, what) in [
+        (".", "is the site's folder"),
+        ("content", "is the site's content/ folder"),
+        ("..", "holds the site's folder"),
+        ("content/public", "lies inside the site's content/ folder"),
+    ] {
+        let (code, stderr) = weft_in(&site, &["build", "--output", output]);
+        assert_eq!(code, Some(2), "--output {output}: {stderr}");
+        assert_text(
+            &stderr,
+            &format!(
+                "error: refusing to write the site into {output}: that folder {what}
+ = help: choose an output folder of its own, such as public/ (the default): weft replaces and removes files there
+
+error: build failed with 1 error
+"
+            ),
+            output,
+        );
+    }
+    assert_eq!(tree(&site), before_site, "the site is untouched");
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("beside.txt")).unwrap(),
+        "a file next to the site"
+    );
+    // The default still works.
+    let (code, stderr) = weft_in(&site, &["build"]);
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn a_build_removes_only_files_it_wrote_and_never_replaces_anyone_else_s() {
+    let site = TestSite::new()
+        .file("content/a.md", page("A", "", ""))
+        .file("content/b.md", page("B", "", ""));
+    site.build();
+    site.write("public/CNAME", "docs.example.org\n");
+    site.write("public/b/notes.txt", "mine\n");
+    site.remove("content/b.md");
+    site.build();
+    assert_eq!(site.read("CNAME"), "docs.example.org\n");
+    assert_eq!(site.read("b/notes.txt"), "mine\n");
+    assert!(
+        !site.path("public/b/index.html").exists(),
+        "weft's own stale page goes"
+    );
+
+    // A file the site now makes, where the user put one of their own: refused, kept.
+    site.write("public/c/index.html", "hand-made\n");
+    site.write("content/c.md", page("C", "", ""));
+    let run = site.weft(&["build"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    let public = site.path("public");
+    let shown = public.join("c/index.html").display().to_string();
+    assert_text(
+        &run.stderr.replace(&shown, "PUBLIC/c/index.html"),
+        "error: refusing to replace PUBLIC/c/index.html: weft did not write it
+--> PUBLIC/c/index.html
+ = help: the site makes a file at this path; move the one in the output folder away (into static/, if it should be published as it is), or choose another output folder. .weft-output lists the files weft wrote
+
+error: build failed with 1 error
+",
+        "foreign file in the way",
+    );
+    assert_eq!(site.read("c/index.html"), "hand-made\n");
+}
+
+#[test]
+fn a_linked_folder_in_the_output_is_never_written_through() {
+    let site = TestSite::new().file("content/a.md", page("A", "", ""));
+    site.build();
+    let elsewhere = tempfile::tempdir().unwrap();
+    fs::write(elsewhere.path().join("site.css"), "foreign").unwrap();
+    fs::remove_dir_all(site.path("public/css")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), site.path("public/css")).unwrap();
+
+    let run = site.weft(&["build"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    let link = site.path("public/css").display().to_string();
+    let target = elsewhere.path().display().to_string();
+    assert_text(
+        &run.stderr.replace(&link, "LINK").replace(&target, "ELSEWHERE"),
+        "error: refusing to write through LINK: it is a symbolic link (to ELSEWHERE)
+--> LINK
+ = help: weft writes only real files and folders in its output folder, so it never changes a file elsewhere: remove the link, or choose another output folder
+
+error: build failed with 1 error
+",
+        "link in the output",
+    );
+    assert_eq!(
+        fs::read_to_string(elsewhere.path().join("site.css")).unwrap(),
+        "foreign"
+    );
+    assert!(site.path("public/css").is_symlink(), "left as it was");
+}
+
+#[test]
+fn a_link_leaving_the_site_is_an_error_naming_link_and_target() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.txt");
+    fs::write(&secret, "TOKEN=hunter2").unwrap();
+    let site = TestSite::new()
+        .file("content/a.md", page("A", "", ""))
+        .file(".env", "TOKEN=hunter2")
+        .symlink("content/notes/env.txt", "/proc/self/environ")
+        .symlink("static/secret.txt", secret.to_str().unwrap())
+        .symlink("static/dotenv.txt", "../.env")
+        .symlink("templates/page.html", secret.to_str().unwrap());
+    let stderr = site.build_err();
+    let stderr = stderr.replace(secret.to_str().unwrap(), "SECRET");
+    assert_text(
+        &stderr,
+        "error: content/notes/env.txt is a symbolic link outside the site's folder (to /proc/self/environ), so weft will not publish it
+--> content/notes/env.txt
+ = help: copy the file into the site instead; if publishing what the link points to is meant, set allow_links_outside = true in site.toml
+
+error: static/dotenv.txt is a symbolic link to a hidden file or folder of the site (to ../.env), so weft will not publish it
+--> static/dotenv.txt
+ = help: copy the file into the site instead; if publishing what the link points to is meant, set allow_links_outside = true in site.toml
+
+error: static/secret.txt is a symbolic link outside the site's folder (to SECRET), so weft will not publish it
+--> static/secret.txt
+ = help: copy the file into the site instead; if publishing what the link points to is meant, set allow_links_outside = true in site.toml
+
+error: templates/page.html is a symbolic link outside the site's folder (to SECRET), so weft will not publish it
+--> templates/page.html
+ = help: copy the file into the site instead; if publishing what the link points to is meant, set allow_links_outside = true in site.toml
+
+error: build failed with 4 errors
+",
+        "links leaving the site",
+    );
+    assert!(!site.path("public").exists(), "nothing published");
+
+    // The opt-in, for people who mean it.
+    site.write(
+        "site.toml",
+        "title = \"Test\"\nallow_links_outside = true\n",
+    );
+    site.remove("content/notes/env.txt");
+    site.remove("templates/page.html");
+    site.build();
+    assert_eq!(site.read("secret.txt"), "TOKEN=hunter2");
+}
+
+#[test]
+fn a_named_pipe_in_the_site_is_reported_not_read() {
+    let site = TestSite::new().file("content/a.md", page("A", "", ""));
+    fs::create_dir_all(site.path("static")).unwrap();
+    let status = Command::new("mkfifo")
+        .arg(site.path("static/pipe"))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let stderr = site.build_err();
+    assert_text(
+        &stderr,
+        "error: static/pipe is a named pipe (FIFO), not a regular file
+--> static/pipe
+ = help: remove it from the site's folders: weft publishes regular files only
+
+error: build failed with 1 error
+",
+        "fifo",
+    );
+}
