@@ -70,8 +70,18 @@ impl Config {
             }
             error
         })?;
+        if let Err(problem) = check_base_url(&config.base_url) {
+            return Err(base_url_error(text, &config.base_url, &problem));
+        }
         config.base_url = normalize_base_url(&config.base_url);
         Ok(config)
+    }
+
+    /// Whether `base_url` is an absolute URL (`https://…`), which sitemaps, robots.txt and
+    /// Atom feeds need; a path (`/`, `/docs/`) serves a site that is only previewed or
+    /// linked relatively, and those files are then not written.
+    pub fn has_absolute_base_url(&self) -> bool {
+        self.base_url.starts_with("http://") || self.base_url.starts_with("https://")
     }
 
     /// Replaces the base URL (the `--base-url` flag).
@@ -96,6 +106,65 @@ impl Config {
                     .to_string(),
             })
     }
+}
+
+/// Checks a base URL: an absolute `http(s)://host/path/` URL, or a path starting with `/`.
+/// Anything else (`not a url`, `javascript:…`, a query or fragment) would break every link.
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    let url = url.trim();
+    if url.starts_with('/') && !url.starts_with("//") {
+        return match url.parse::<http::uri::PathAndQuery>() {
+            Ok(p) if p.query().is_none() && !url.contains('#') => Ok(()),
+            _ => Err("a base path may hold only a path (no spaces, `?` or `#`)".into()),
+        };
+    }
+    // A scheme is named before Uri parsing, which rejects `javascript:…` without saying why.
+    if let Some((scheme, _)) = url.split_once(':') {
+        let is_scheme = !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+        if is_scheme && !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+            return Err(format!(
+                "its scheme is `{scheme}`; a site lives at an http or https URL"
+            ));
+        }
+    }
+    let uri: http::Uri = url.parse().map_err(|_| {
+        "it is neither an absolute http(s) URL nor a path starting with `/`".to_string()
+    })?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(other) => {
+            return Err(format!(
+                "its scheme is `{other}`; a site lives at an http or https URL"
+            ))
+        }
+        None => {
+            return Err("it is neither an absolute http(s) URL nor a path starting with `/`".into())
+        }
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("it has no host".into());
+    }
+    if uri.query().is_some() || url.contains('#') {
+        return Err("a base URL may not carry a query (`?`) or fragment (`#`)".into());
+    }
+    Ok(())
+}
+
+fn base_url_error(text: &str, url: &str, problem: &str) -> Error {
+    // The value as written, in the file's own text (a TOML string: find its quoted form).
+    let location = text
+        .find("base_url")
+        .and_then(|key| text[key..].find(url).map(|i| key + i))
+        .map_or_else(
+            || Location::file_only(CONFIG_FILE),
+            |at| Location::new(CONFIG_FILE, text, at..at + url.len()),
+        );
+    Error::new(ErrorKind::Config, format!("invalid base_url \"{url}\": {problem}"))
+        .at(location)
+        .help("write the address the site will live at, e.g. base_url = \"https://example.org/docs/\", or a path such as \"/\" for a site that is only previewed")
 }
 
 fn normalize_base_url(url: &str) -> String {
@@ -136,6 +205,42 @@ mod tests {
         let loc = err.location.unwrap();
         assert_eq!((loc.file.as_str(), loc.line), ("site.toml", 2));
         assert!(err.label.unwrap().contains("titel"));
+    }
+
+    #[test]
+    fn a_base_url_is_an_absolute_http_url_or_a_path() {
+        for good in [
+            "https://example.org/",
+            "http://localhost:4000/docs",
+            "/",
+            "/docs/",
+        ] {
+            assert_eq!(check_base_url(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("not a url", "neither an absolute"),
+            ("javascript:alert(1)", "scheme is `javascript`"),
+            ("ftp://example.org/", "scheme is `ftp`"),
+            ("example.org/docs/", "neither an absolute"),
+            ("//example.org/", "neither an absolute"),
+            ("https://example.org/?x=1", "query"),
+            ("https://example.org/#top", "fragment"),
+            ("/docs/?x", "only a path"),
+        ] {
+            let problem = check_base_url(bad).unwrap_err();
+            assert!(problem.contains(why), "{bad}: {problem}");
+        }
+    }
+
+    #[test]
+    fn an_invalid_base_url_is_located_in_site_toml() {
+        let err = Config::parse("title = 'x'\nbase_url = \"javascript:alert(1)\"\n").unwrap_err();
+        assert_eq!(
+            err.message,
+            "invalid base_url \"javascript:alert(1)\": its scheme is `javascript`; a site lives at an http or https URL"
+        );
+        let loc = err.location.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 13));
     }
 
     #[test]

@@ -11,8 +11,12 @@ use crate::render::{escape_xml, Output};
 /// Entries per feed.
 pub const FEED_LIMIT: usize = 50;
 
-/// `sitemap.xml`, the site's `atom.xml` and one `atom.xml` per section.
+/// `sitemap.xml`, the site's `atom.xml` and one `atom.xml` per section; none when `base_url`
+/// is only a path, since both formats require absolute URLs (`weft build` warns).
 pub fn outputs(site: &Site) -> Vec<Output> {
+    if !site.config.has_absolute_base_url() {
+        return Vec::new();
+    }
     let mut out = vec![
         Output {
             path: "sitemap.xml".into(),

@@ -119,6 +119,7 @@ pub fn build_files_into(
     });
     let (site, site_errors) = Site::new(files.config, parsed);
     errors.extend(site_errors);
+    errors.extend(site.output_conflicts(&other_outputs(&site, &files.assets)));
     let (names, name_errors) = Names::new(&site);
     errors.extend(name_errors);
     let (front_refs, ref_errors) = xref::front_matter_references(&site, &names);
@@ -176,6 +177,47 @@ pub fn site_outputs(site: &Site, rendered: &[Rendered], graph: &Graph) -> Vec<Ou
     outputs.extend(search::outputs(site, rendered));
     outputs.extend(graph::outputs(site, graph));
     outputs
+}
+
+/// Every file a build writes besides pages and aliases, with what it is (for messages about
+/// a page or alias claiming its path).
+fn other_outputs(site: &Site, assets: &BTreeMap<String, Asset>) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = [
+        ("404.html", "the not-found page weft writes"),
+        ("search/index.html", "the search page weft writes"),
+        ("robots.txt", "the robots.txt weft writes"),
+        (search::INDEX_FILE, "the search index weft writes"),
+        (graph::GRAPH_FILE, "the reference graph weft writes"),
+    ]
+    .into_iter()
+    .chain(
+        site.config
+            .has_absolute_base_url()
+            .then_some([
+                ("sitemap.xml", "the sitemap weft writes"),
+                ("atom.xml", "the site's Atom feed"),
+            ])
+            .into_iter()
+            .flatten(),
+    )
+    // A content page at 404.html or search/ replaces the theme's; that is no conflict.
+    .filter(|(path, _)| !site.pages.iter().any(|p| p.output_path() == *path))
+    .map(|(path, what)| (path.to_string(), what.to_string()))
+    .collect();
+    let sections = site.pages.iter().filter(|p| p.kind == model::Kind::Section);
+    for page in sections.filter(|_| site.config.has_absolute_base_url()) {
+        let feed = format!("{}atom.xml", page.url_path);
+        files.push((feed, format!("the Atom feed of {}", page.file())));
+    }
+    for (dest, asset) in assets {
+        let from = match (&asset.content_path, &asset.source) {
+            (Some(path), _) => format!("content/{path}"),
+            (None, load::AssetSource::Embedded(_)) => "the built-in theme".to_string(),
+            (None, load::AssetSource::Disk(_)) => "static/ or the theme".to_string(),
+        };
+        files.push((dest.clone(), format!("the file copied from {from}")));
+    }
+    files
 }
 
 /// Splits and types every document's front matter, in parallel; drafts are dropped unless wanted.

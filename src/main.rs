@@ -39,7 +39,7 @@ enum Command {
         #[arg(long)]
         drafts: bool,
         /// Override base_url from site.toml (e.g. https://example.org/sub/).
-        #[arg(long)]
+        #[arg(long, value_parser = base_url_arg)]
         base_url: Option<String>,
         /// Output folder (default: public/ under the root).
         #[arg(long)]
@@ -140,6 +140,8 @@ fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode
     };
     let result = staging.commit(&built.assets);
     let page_count = built.page_count();
+    let base_url = built.site.config.base_url.clone();
+    let absolute = built.site.config.has_absolute_base_url();
     // The process ends here: freeing the site's hundreds of thousands of values one by one
     // would only delay the exit.
     std::mem::forget(built);
@@ -158,10 +160,18 @@ fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode
             if let Ok(meta) = std::fs::metadata(index) {
                 eprintln!("{}", weft::search::summary(meta.len()));
             }
+            if !absolute {
+                eprintln!("warning: base_url \"{base_url}\" is a path, not an absolute URL, so sitemap.xml and the Atom feeds were not written (both formats need absolute URLs)\n = help: before publishing, set base_url = \"https://…/\" in site.toml or pass --base-url");
+            }
             ExitCode::SUCCESS
         }
         Err(errors) => fail(&errors, color),
     }
+}
+
+/// `--base-url`, checked as `base_url` in site.toml is.
+fn base_url_arg(url: &str) -> Result<String, String> {
+    weft::config::check_base_url(url).map(|()| url.to_string())
 }
 
 /// Prints every error; exit 2 for I/O problems, 1 for content problems.

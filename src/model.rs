@@ -303,12 +303,7 @@ impl Site {
         let mut errors = Vec::new();
         for page in &self.pages {
             for alias in &page.front_matter.aliases {
-                let front = &page.text[..page.body_offset];
-                let at = front.find("aliases").unwrap_or(0);
-                let span = front[at..]
-                    .find(alias.as_str())
-                    .map_or(0..0, |i| (at + i)..(at + i + alias.len()));
-                let here = Location::new(&page.file(), &page.text, span);
+                let here = alias_location(page, alias);
                 let Some(output) = alias_output(alias) else {
                     errors.push(
                         Error::new(
@@ -346,6 +341,157 @@ impl Site {
             }
         }
         errors
+    }
+}
+
+/// Where `alias` is written in `page`'s front matter.
+fn alias_location(page: &Page, alias: &str) -> Location {
+    let front = &page.text[..page.body_offset];
+    let at = front.find("aliases").unwrap_or(0);
+    let span = front[at..]
+        .find(alias)
+        .map_or(0..0, |i| (at + i)..(at + i + alias.len()));
+    Location::new(&page.file(), &page.text, span)
+}
+
+/// Longest file or folder name most file systems take (bytes).
+const MAX_NAME_BYTES: usize = 255;
+
+/// What claims an output path, for [`Site::output_conflicts`].
+#[derive(Clone, Copy)]
+enum Claim<'a> {
+    Page(PageId),
+    Alias(PageId, &'a str),
+    /// A file weft makes itself or copies (a feed, a static file), described.
+    Other(&'a str),
+}
+
+impl Site {
+    /// Output paths that cannot all be written: a page or alias path with a name too long
+    /// for a file system, an alias onto a file weft makes or copies (`/404.html`,
+    /// `/sitemap.xml`), and any path that needs as a folder what another writes as a file
+    /// (`/css/site.css/` beside the theme's `css/site.css`). `others` are the files made or
+    /// copied besides pages and aliases, with what they are.
+    pub fn output_conflicts(&self, others: &[(String, String)]) -> Vec<Error> {
+        let mut claims: HashMap<&str, Claim> = HashMap::new();
+        for (path, what) in others {
+            claims.insert(path, Claim::Other(what));
+        }
+        let mut errors = Vec::new();
+        let page_paths: Vec<String> = self.pages.iter().map(Page::output_path).collect();
+        let mut alias_paths: Vec<(PageId, &str, String)> = Vec::new();
+        for page in &self.pages {
+            for alias in &page.front_matter.aliases {
+                if let Some(output) = alias_output(alias) {
+                    alias_paths.push((page.id, alias.as_str(), output));
+                }
+            }
+        }
+        for page in &self.pages {
+            claims.insert(&page_paths[page.id], Claim::Page(page.id));
+        }
+        for (id, alias, output) in &alias_paths {
+            match claims.get(output.as_str()) {
+                Some(&Claim::Other(what)) => errors.push(self.conflict(
+                    Claim::Alias(*id, alias),
+                    format!("claims {output}, which is {what}"),
+                )),
+                // Pages and other aliases: `alias_errors`.
+                Some(_) => {}
+                None => {
+                    claims.insert(output, Claim::Alias(*id, alias));
+                }
+            }
+        }
+        for (path, &claim) in &claims {
+            if let Some(name) = path.split('/').find(|n| n.len() > MAX_NAME_BYTES) {
+                errors.push(self.conflict(
+                    claim,
+                    format!(
+                        "would be written at a name of {} bytes, longer than file systems allow ({MAX_NAME_BYTES})",
+                        name.len()
+                    ),
+                ));
+                continue;
+            }
+            let mut folder = *path;
+            while let Some(i) = folder.rfind('/') {
+                folder = &folder[..i];
+                if let Some(&file) = claims.get(folder) {
+                    let (needs, is) = (claim, file);
+                    // Report it on the side an author can change: content before the rest.
+                    let blamed = if matches!(needs, Claim::Other(_)) {
+                        is
+                    } else {
+                        needs
+                    };
+                    let other = if matches!(needs, Claim::Other(_)) {
+                        needs
+                    } else {
+                        is
+                    };
+                    let (blamed_path, other_path) = if matches!(needs, Claim::Other(_)) {
+                        (folder, *path)
+                    } else {
+                        (*path, folder)
+                    };
+                    errors.push(self.conflict(
+                        blamed,
+                        format!(
+                            "is written at {blamed_path}, which collides with {} at {other_path} (one path cannot be both a file and a folder)",
+                            self.describe(other)
+                        ),
+                    ));
+                }
+            }
+        }
+        errors
+    }
+
+    /// An error about `claim`, located where its author can change it.
+    fn conflict(&self, claim: Claim, what: String) -> Error {
+        let (message, location, help) = match claim {
+            Claim::Alias(id, alias) => (
+                format!("alias \"{alias}\" of {} {what}", self.pages[id].file()),
+                Some(alias_location(&self.pages[id], alias)),
+                "remove the alias, or choose an old URL that weft does not write itself",
+            ),
+            Claim::Page(id) => {
+                let page = &self.pages[id];
+                // At the `slug` value when the page sets one, else at the file.
+                let span = page.front_matter.slug.as_deref().and_then(|slug| {
+                    let front = &page.text[..page.body_offset];
+                    let at = front.find("slug")?;
+                    let i = at + front[at..].find(slug)?;
+                    Some(i..i + slug.len())
+                });
+                (
+                    format!("{} {what}", page.file()),
+                    Some(Location::new(
+                        &page.file(),
+                        &page.text,
+                        span.unwrap_or(0..0),
+                    )),
+                    "give the page a shorter or different `slug`, or rename its file",
+                )
+            }
+            Claim::Other(desc) => (format!("{desc} {what}"), None, "rename or remove that file"),
+        };
+        let mut error = Error::new(ErrorKind::DuplicateUrl, message).help(help);
+        if let Some(location) = location {
+            error = error.at(location);
+        }
+        error
+    }
+
+    fn describe(&self, claim: Claim) -> String {
+        match claim {
+            Claim::Page(id) => format!("the page {}", self.pages[id].file()),
+            Claim::Alias(id, alias) => {
+                format!("the alias \"{alias}\" of {}", self.pages[id].file())
+            }
+            Claim::Other(what) => what.to_string(),
+        }
     }
 }
 

@@ -378,6 +378,8 @@ fn site_value(inputs: &Inputs<'_>, summaries: &[Value]) -> Value {
         ("language", Value::from(config.language.as_str())),
         ("base_url", Value::from(config.base_url.as_str())),
         ("base_path", Value::from(site.base_path())),
+        // Sitemap and feeds are written only for an absolute base_url.
+        ("has_feeds", Value::from(config.has_absolute_base_url())),
         ("extra", Value::from_serialize(&config.extra)),
         ("home", summaries[site.home].clone()),
         ("sections", Value::from(sections)),
@@ -733,11 +735,7 @@ fn standalone_page(
 fn extras(site: &Site) -> Vec<Output> {
     let mut out = vec![Output {
         path: "robots.txt".into(),
-        bytes: format!(
-            "User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n",
-            site.config.base_url
-        )
-        .into_bytes(),
+        bytes: robots_txt(&site.config).into_bytes(),
     }];
     for page in &site.pages {
         for alias in &page.front_matter.aliases {
@@ -752,6 +750,15 @@ fn extras(site: &Site) -> Vec<Output> {
         }
     }
     out
+}
+
+/// robots.txt: everything allowed, and the sitemap's absolute URL when there is a sitemap.
+fn robots_txt(config: &crate::config::Config) -> String {
+    let mut text = String::from("User-agent: *\nAllow: /\n");
+    if config.has_absolute_base_url() {
+        text.push_str(&format!("Sitemap: {}sitemap.xml\n", config.base_url));
+    }
+    text
 }
 
 /// `text` with `& < > " '` escaped, for HTML and XML text and attribute values.

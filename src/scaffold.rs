@@ -16,7 +16,8 @@ pub const FILES: &[(&str, &str)] = &[
         "site.toml",
         r#"title = "My weft site"
 description = "A small site made by weft new: pages, a collection of entities, and the references between them."
-# Where the site will live; `weft build --base-url https://example.org/docs/` overrides it.
+# Where the site will live. A path ("/") is enough to preview; sitemap.xml and the Atom feeds
+# need the absolute URL (https://example.org/docs/), set here or with `weft build --base-url`.
 base_url = "/"
 language = "en"
 

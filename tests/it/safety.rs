@@ -205,3 +205,164 @@ error: build failed with 1 error
         "fifo",
     );
 }
+
+#[test]
+fn an_alias_onto_a_file_weft_writes_is_a_located_error() {
+    let site = TestSite::new()
+        .file("site.toml", "title = \"Test\"\nbase_url = \"https://example.org/\"\n")
+        .file("content/news/_index.md", page("News", "", ""))
+        .file(
+            "content/a.md",
+            page(
+                "A",
+                "aliases = [\"/404.html\", \"/search/\", \"/sitemap.xml\", \"/css/site.css\", \"/news/atom.xml/\"]\n",
+                "",
+            ),
+        );
+    let stderr = site.build_err();
+    assert_text(
+        &stderr,
+        r#"error: alias "/404.html" of content/a.md claims 404.html, which is the not-found page weft writes
+ --> content/a.md:3:13
+  |
+3 | aliases = ["/404.html", "/search/", "/sitemap.xml", "/css/site.css", "/news/atom.xml/"]
+  |             ^^^^^^^^^
+  |
+  = help: remove the alias, or choose an old URL that weft does not write itself
+
+error: alias "/search/" of content/a.md claims search/index.html, which is the search page weft writes
+ --> content/a.md:3:26
+  |
+3 | aliases = ["/404.html", "/search/", "/sitemap.xml", "/css/site.css", "/news/atom.xml/"]
+  |                          ^^^^^^^^
+  |
+  = help: remove the alias, or choose an old URL that weft does not write itself
+
+error: alias "/sitemap.xml" of content/a.md is written at sitemap.xml/index.html, which collides with the sitemap weft writes at sitemap.xml (one path cannot be both a file and a folder)
+ --> content/a.md:3:38
+  |
+3 | aliases = ["/404.html", "/search/", "/sitemap.xml", "/css/site.css", "/news/atom.xml/"]
+  |                                      ^^^^^^^^^^^^
+  |
+  = help: remove the alias, or choose an old URL that weft does not write itself
+
+error: alias "/css/site.css" of content/a.md is written at css/site.css/index.html, which collides with the file copied from the built-in theme at css/site.css (one path cannot be both a file and a folder)
+ --> content/a.md:3:54
+  |
+3 | aliases = ["/404.html", "/search/", "/sitemap.xml", "/css/site.css", "/news/atom.xml/"]
+  |                                                      ^^^^^^^^^^^^^
+  |
+  = help: remove the alias, or choose an old URL that weft does not write itself
+
+error: alias "/news/atom.xml/" of content/a.md is written at news/atom.xml/index.html, which collides with the Atom feed of content/news/_index.md at news/atom.xml (one path cannot be both a file and a folder)
+ --> content/a.md:3:71
+  |
+3 | aliases = ["/404.html", "/search/", "/sitemap.xml", "/css/site.css", "/news/atom.xml/"]
+  |                                                                       ^^^^^^^^^^^^^^^
+  |
+  = help: remove the alias, or choose an old URL that weft does not write itself
+
+error: build failed with 5 errors
+"#,
+        "aliases onto generated files",
+    );
+}
+
+#[test]
+fn a_slug_too_long_for_a_file_name_is_located_and_no_message_shows_a_staging_folder() {
+    let long = "a".repeat(300);
+    let site = TestSite::new().file(
+        "content/x.md",
+        page("X", &format!("slug = \"{long}\"\n"), ""),
+    );
+    let stderr = site.build_err();
+    assert!(!stderr.contains(".weft-staging"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: content/x.md would be written at a name of 300 bytes, longer than file systems allow (255)\n --> content/x.md:3:9\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn base_url_must_be_an_absolute_http_url_or_a_path() {
+    for (value, problem) in [
+        (
+            "not a url",
+            "it is neither an absolute http(s) URL nor a path starting with `/`",
+        ),
+        (
+            "javascript:alert(1)",
+            "its scheme is `javascript`; a site lives at an http or https URL",
+        ),
+    ] {
+        let site = TestSite::new().file(
+            "site.toml",
+            format!("title = \"Test\"\nbase_url = \"{value}\"\n"),
+        );
+        let run = site.weft(&["build"]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        let caret = "^".repeat(value.len());
+        assert_text(
+            &run.stderr,
+            &format!(
+                "error: invalid base_url \"{value}\": {problem}
+ --> site.toml:2:13
+  |
+2 | base_url = \"{value}\"
+  |             {caret}
+  |
+  = help: write the address the site will live at, e.g. base_url = \"https://example.org/docs/\", or a path such as \"/\" for a site that is only previewed
+
+error: build failed with 1 error
+"
+            ),
+            value,
+        );
+        assert!(!site.path("public").exists());
+    }
+    let site = TestSite::new();
+    let run = site.weft(&["build", "--base-url", "javascript:alert(1)"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("invalid value 'javascript:alert(1)' for '--base-url <BASE_URL>': its scheme is `javascript`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_path_base_url_writes_no_sitemap_or_feed_with_relative_urls_and_says_so() {
+    let site = TestSite::new()
+        .file("content/news/_index.md", page("News", "", ""))
+        .file("content/news/a.md", page("A", "date = 2026-01-01\n", ""));
+    let run = site.build();
+    assert!(
+        run.stderr.ends_with("warning: base_url \"/\" is a path, not an absolute URL, so sitemap.xml and the Atom feeds were not written (both formats need absolute URLs)\n = help: before publishing, set base_url = \"https://…/\" in site.toml or pass --base-url\n"),
+        "{}",
+        run.stderr
+    );
+    let files = site.output();
+    for feed in ["sitemap.xml", "atom.xml", "news/atom.xml"] {
+        assert!(
+            !files.contains_key(feed),
+            "{feed} written with relative URLs"
+        );
+    }
+    assert_eq!(site.read("robots.txt"), "User-agent: *\nAllow: /\n");
+    assert!(
+        !site.read("index.html").contains("atom.xml"),
+        "no link to a feed that is not there"
+    );
+
+    let run = site.build_with(&["--base-url", "https://example.org/docs/"]);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    assert!(site
+        .read("sitemap.xml")
+        .contains("<loc>https://example.org/docs/news/a/</loc>"));
+    assert!(site
+        .read("robots.txt")
+        .ends_with("Sitemap: https://example.org/docs/sitemap.xml\n"));
+    assert!(site
+        .read("news/atom.xml")
+        .contains("<id>https://example.org/docs/news/</id>"));
+}
