@@ -146,6 +146,10 @@ pub fn build_files_into(
         sources: &files.templates,
         serve: options.serve,
     };
+    let sink = &SiteFilesWin {
+        inner: sink,
+        assets: &files.assets,
+    };
     // The site-wide files (search index, graph, feeds) need only the rendered Markdown: they
     // are made while the pages render, so their serial parts do not leave a thread idle.
     let ((mut outputs, mut errors), site_files) = rayon::join(
@@ -180,9 +184,9 @@ pub fn site_outputs(site: &Site, rendered: &[Rendered], graph: &Graph) -> Vec<Ou
 }
 
 /// Every file a build writes besides pages and aliases, with what it is (for messages about
-/// a page or alias claiming its path).
-fn other_outputs(site: &Site, assets: &BTreeMap<String, Asset>) -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = [
+/// a page or alias claiming its path) and whether the site made it itself.
+fn other_outputs(site: &Site, assets: &BTreeMap<String, Asset>) -> Vec<(String, String, bool)> {
+    let mut files: Vec<(String, String, bool)> = [
         ("404.html", "the not-found page weft writes"),
         ("search/index.html", "the search page weft writes"),
         ("robots.txt", "the robots.txt weft writes"),
@@ -202,22 +206,41 @@ fn other_outputs(site: &Site, assets: &BTreeMap<String, Asset>) -> Vec<(String, 
     )
     // A content page at 404.html or search/ replaces the theme's; that is no conflict.
     .filter(|(path, _)| !site.pages.iter().any(|p| p.output_path() == *path))
-    .map(|(path, what)| (path.to_string(), what.to_string()))
+    .filter(|(path, _)| assets.get(*path).is_none_or(|a| a.from_theme))
+    .map(|(path, what)| (path.to_string(), what.to_string(), false))
     .collect();
     let sections = site.pages.iter().filter(|p| p.kind == model::Kind::Section);
     for page in sections.filter(|_| site.config.has_absolute_base_url()) {
         let feed = format!("{}atom.xml", page.url_path);
-        files.push((feed, format!("the Atom feed of {}", page.file())));
+        if assets.get(&feed).is_none_or(|a| a.from_theme) {
+            files.push((feed, format!("the Atom feed of {}", page.file()), false));
+        }
     }
     for (dest, asset) in assets {
-        let from = match (&asset.content_path, &asset.source) {
-            (Some(path), _) => format!("content/{path}"),
-            (None, load::AssetSource::Embedded(_)) => "the built-in theme".to_string(),
-            (None, load::AssetSource::Disk(_)) => "static/ or the theme".to_string(),
+        let what = match (&asset.content_path, asset.from_theme) {
+            (Some(path), _) => format!("the file content/{path}"),
+            (None, false) => format!("the file static/{dest}"),
+            (None, true) => "the file copied from the theme".to_string(),
         };
-        files.push((dest.clone(), format!("the file copied from {from}")));
+        files.push((dest.clone(), what, !asset.from_theme));
     }
     files
+}
+
+/// A sink that drops the files the site replaces with its own (a `static/robots.txt` wins
+/// over the one weft would write, as the site's files win over the theme's).
+struct SiteFilesWin<'a> {
+    inner: &'a dyn Sink,
+    assets: &'a BTreeMap<String, Asset>,
+}
+
+impl Sink for SiteFilesWin<'_> {
+    fn put(&self, output: Output) -> Result<Option<Output>, Error> {
+        match self.assets.get(&output.path) {
+            Some(asset) if !asset.from_theme => Ok(None),
+            _ => self.inner.put(output),
+        }
+    }
 }
 
 /// Splits and types every document's front matter, in parallel; drafts are dropped unless wanted.

@@ -37,6 +37,8 @@ pub struct Asset {
     /// For a file beside pages under `content/`, its path there (`news/post/photo.png`): a
     /// draft bundle's files are left out by it.
     pub content_path: Option<String>,
+    /// A theme's file (a file the site made itself wins over anything the theme makes).
+    pub from_theme: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +93,7 @@ pub fn site(root: &Path, config: Config) -> (SiteFiles, Vec<Error>) {
     assets.extend(disk_assets(
         &root.join("static"),
         "static/",
+        false,
         &boundary,
         &mut errors,
     ));
@@ -126,6 +129,7 @@ fn content(
                 dest: content_asset_dest(&rel),
                 source: AssetSource::Disk(entry.path().to_path_buf()),
                 content_path: Some(rel),
+                from_theme: false,
             });
         }
     }
@@ -229,6 +233,7 @@ fn not_ignored(entry: &walkdir::DirEntry) -> bool {
 fn disk_assets(
     dir: &Path,
     shown: &str,
+    from_theme: bool,
     boundary: &Boundary,
     errors: &mut Vec<Error>,
 ) -> BTreeMap<String, Asset> {
@@ -244,6 +249,7 @@ fn disk_assets(
                 dest,
                 source: AssetSource::Disk(entry.path().to_path_buf()),
                 content_path: None,
+                from_theme,
             },
         );
     }
@@ -416,6 +422,7 @@ fn theme_static(
         Some(dir) => disk_assets(
             &dir.join("static"),
             &format!("themes/{theme}/static/"),
+            true,
             boundary,
             errors,
         ),
@@ -429,6 +436,7 @@ fn theme_static(
                         dest,
                         source: AssetSource::Embedded(bytes),
                         content_path: None,
+                        from_theme: true,
                     },
                 ))
             })

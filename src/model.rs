@@ -311,7 +311,7 @@ impl Site {
                             format!("invalid alias \"{alias}\""),
                         )
                         .at(here)
-                        .label("an alias must stay inside the site: no `.` or `..` segments")
+                        .label("an alias must stay inside the site: no `.`, `..` or hidden (`.name`) segments")
                         .help("write the old URL's path, e.g. aliases = [\"/old/path/\"]"),
                     );
                     continue;
@@ -370,15 +370,24 @@ impl Site {
     /// Output paths that cannot all be written: a page or alias path with a name too long
     /// for a file system, an alias onto a file weft makes or copies (`/404.html`,
     /// `/sitemap.xml`), and any path that needs as a folder what another writes as a file
-    /// (`/css/site.css/` beside the theme's `css/site.css`). `others` are the files made or
-    /// copied besides pages and aliases, with what they are.
-    pub fn output_conflicts(&self, others: &[(String, String)]) -> Vec<Error> {
+    /// (`/css/site.css/` beside the theme's `css/site.css`), and a page where the site has a
+    /// file of its own. `others` are the files made or copied besides pages and aliases, with
+    /// what they are and whether the site made them itself (its `static/` or `content/`).
+    pub fn output_conflicts(&self, others: &[(String, String, bool)]) -> Vec<Error> {
         let mut claims: HashMap<&str, Claim> = HashMap::new();
-        for (path, what) in others {
+        for (path, what, _) in others {
             claims.insert(path, Claim::Other(what));
         }
         let mut errors = Vec::new();
         let page_paths: Vec<String> = self.pages.iter().map(Page::output_path).collect();
+        for (path, what, _) in others.iter().filter(|(_, _, site_owned)| *site_owned) {
+            if let Some(page) = self.pages.iter().find(|p| page_paths[p.id] == *path) {
+                errors.push(self.conflict(
+                    Claim::Page(page.id),
+                    format!("is written at {path}, where {what} is copied too"),
+                ));
+            }
+        }
         let mut alias_paths: Vec<(PageId, &str, String)> = Vec::new();
         for page in &self.pages {
             for alias in &page.front_matter.aliases {
@@ -599,7 +608,9 @@ pub fn slugify_segment(text: &str) -> String {
 /// is), or `None` when it would leave the output folder.
 pub fn alias_output(alias: &str) -> Option<String> {
     let path = alias.trim_matches('/');
-    if path.split(['/', '\\']).any(|s| s == ".." || s == ".") || path.contains('\\') {
+    // Hidden names too: `.weft-output` and `.weft-staging-*` are weft's own, and a `.git/`
+    // or `.well-known/` in the output is no page's to claim.
+    if path.split('/').any(|s| s.starts_with('.')) || path.contains('\\') {
         return None;
     }
     Some(if path.ends_with(".html") {
@@ -705,6 +716,8 @@ mod tests {
         assert_eq!(alias_output("/"), Some("index.html".to_string()));
         assert_eq!(alias_output("../../etc/"), None);
         assert_eq!(alias_output("a/./b"), None);
+        assert_eq!(alias_output("/.weft-output"), None);
+        assert_eq!(alias_output("/.git/config.html"), None);
     }
 
     #[test]

@@ -113,7 +113,13 @@ pub fn create(dir: &Path) -> Result<Vec<PathBuf>, Error> {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
         }
-        fs::write(&path, text).map_err(|e| io_error(&path, e))?;
+        // `create_new`: a file that appeared meanwhile is an error, never overwritten.
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| io_error(&path, e))?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| io_error(&path, e))?;
         written.push(path);
     }
     Ok(written)

@@ -115,6 +115,16 @@ impl Staging {
     /// staging folder left by a build that was killed is removed first.
     pub fn begin(out_dir: &Path, site_root: &Path) -> Result<Staging, Error> {
         refuse_site_folders(out_dir, site_root)?;
+        if out_dir.exists() && !out_dir.is_dir() {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "refusing to write the site into {}: it is a file, not a folder",
+                    out_dir.display()
+                ),
+            )
+            .help("choose a folder with --output (a new one, or one weft wrote before)"));
+        }
         let previous = previous_output(out_dir)?;
         remove_leftover_staging(out_dir)?;
         let links = match previous {

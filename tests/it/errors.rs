@@ -322,7 +322,7 @@ fn an_alias_outside_the_site_is_refused() {
  --> content/b.md:3:13
   |
 3 | aliases = ["../../escaped/"]
-  |             ^^^^^^^^^^^^^^ an alias must stay inside the site: no `.` or `..` segments
+  |             ^^^^^^^^^^^^^^ an alias must stay inside the site: no `.`, `..` or hidden (`.name`) segments
   |
   = help: write the old URL's path, e.g. aliases = ["/old/path/"]
 

@@ -246,7 +246,7 @@ error: alias "/sitemap.xml" of content/a.md is written at sitemap.xml/index.html
   |
   = help: remove the alias, or choose an old URL that weft does not write itself
 
-error: alias "/css/site.css" of content/a.md is written at css/site.css/index.html, which collides with the file copied from the built-in theme at css/site.css (one path cannot be both a file and a folder)
+error: alias "/css/site.css" of content/a.md is written at css/site.css/index.html, which collides with the file copied from the theme at css/site.css (one path cannot be both a file and a folder)
  --> content/a.md:3:54
   |
 3 | aliases = ["/404.html", "/search/", "/sitemap.xml", "/css/site.css", "/news/atom.xml/"]
@@ -365,4 +365,49 @@ fn a_path_base_url_writes_no_sitemap_or_feed_with_relative_urls_and_says_so() {
     assert!(site
         .read("news/atom.xml")
         .contains("<id>https://example.org/docs/news/</id>"));
+}
+
+#[test]
+fn an_output_path_that_is_a_file_is_refused_and_kept() {
+    let site = TestSite::new().file("notes.txt", "mine\n");
+    let run = site.weft(&[
+        "build",
+        "--output",
+        site.path("notes.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("notes.txt: it is a file, not a folder\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(site.path("notes.txt")).unwrap(),
+        "mine\n"
+    );
+}
+
+#[test]
+fn the_site_s_own_files_win_over_what_weft_makes_and_a_page_may_not_hide_one() {
+    let site = TestSite::new()
+        .file("content/a.md", page("A", "", ""))
+        .file("static/robots.txt", "User-agent: *\nDisallow: /drafts/\n")
+        .file("static/404.html", "<!DOCTYPE html><title>Lost</title>\n");
+    site.build();
+    assert_eq!(
+        site.read("robots.txt"),
+        "User-agent: *\nDisallow: /drafts/\n"
+    );
+    assert_eq!(
+        site.read("404.html"),
+        "<!DOCTYPE html><title>Lost</title>\n"
+    );
+
+    site.write("static/a/index.html", "hand-made\n");
+    let stderr = site.build_err();
+    assert!(
+        stderr.starts_with("error: content/a.md is written at a/index.html, where the file static/a/index.html is copied too\n --> content/a.md:1:1\n"),
+        "{stderr}"
+    );
 }
