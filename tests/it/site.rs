@@ -600,3 +600,47 @@ fn aim_is_the_association_internationale_and_the_papers_alliance_is_its_slip() {
     }
     assert!(seen >= 2, "only {seen} links to AIM");
 }
+
+#[test]
+fn the_sites_own_static_files_are_published_and_win_over_the_themes() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let theme = crate::support::tree(&repo.join("themes/default/static"));
+    let own = crate::support::tree(&repo.join("static"));
+    let built = crate::support::tree(real_site());
+
+    // A file at the same path as a theme file wins: the site's favicon, not the theme's.
+    assert_ne!(
+        theme.get("favicon.svg"),
+        own.get("favicon.svg"),
+        "the site's favicon must differ from the theme's for this check to mean anything"
+    );
+    // Every file of static/ is published as it is, whether or not the theme has one there.
+    let only_in_static = own.keys().filter(|f| !theme.contains_key(*f)).count();
+    assert!(
+        only_in_static >= 2,
+        "only {only_in_static} files only in static/"
+    );
+    for (file, bytes) in &own {
+        assert!(
+            built.get(file) == Some(bytes),
+            "static/{file} is not published as it is"
+        );
+    }
+
+    // The home page offers the paper's text and the card image, and its links lead to them.
+    let links: Vec<String> = Page::open("")
+        .links()
+        .into_iter()
+        .map(|(href, _)| href)
+        .collect();
+    for file in [
+        "source/gb274-tc-global-programmes-1999.txt",
+        "social-card.png",
+    ] {
+        assert!(own.contains_key(file), "no static/{file}");
+        assert!(
+            links.contains(&url(file)),
+            "the home page does not link to {file}"
+        );
+    }
+}
