@@ -3,6 +3,8 @@
 # the Nu Html Checker (npm vnu-jar, run with Java) and axe-core (npm, injected into Chromium).
 # Idempotent: does nothing when the pinned versions are already there.
 # Folder: $WEFT_VALIDATORS, else target/validators in the repository.
+# With --check it installs nothing: it exits 0 when the pinned versions are there, else prints
+# them (`vnu-jar@… axe-core@…`, what an install would fetch) and exits 1 (used by `cargo xtask test`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${WEFT_VALIDATORS:-$PWD/target/validators}"
@@ -15,6 +17,10 @@ installed() { # package version
 }
 if installed vnu-jar "$vnu_version" && installed axe-core "$axe_version"; then
   exit 0
+fi
+if [ "${1:-}" = --check ]; then
+  echo "vnu-jar@$vnu_version axe-core@$axe_version"
+  exit 1
 fi
 mkdir -p "$dir"
 npm install --prefix "$dir" --no-audit --no-fund --no-save --loglevel=error \

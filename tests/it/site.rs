@@ -434,3 +434,213 @@ fn every_page_has_a_search_box_that_leads_to_the_search_page() {
         assert!(form.select(&input).next().is_some(), "{path}: no ?q= field");
     }
 }
+
+/// The donors each programme has according to the paper, by the slug of their page.
+const DONORS_IN_THE_PAPER: [(&str, &[&str]); 4] = [
+    // Para. 3: the 1998 first-time contributors, Sweden, and the older donors' new commitments.
+    // WHO, an observer in IPEC's steering committee (para. 17), is not among them.
+    (
+        "ipec",
+        &[
+            "austria",
+            "finland",
+            "france",
+            "italy",
+            "japan",
+            "japanese-trade-union-confederation",
+            "netherlands",
+            "norway",
+            "poland",
+            "sweden",
+            "switzerland",
+            "united-states",
+        ],
+    ),
+    // Paras 23 and 35: the United Kingdom's secondment through DFID, Finland's funding for Estonia.
+    ("womemp", &["dfid", "finland", "united-kingdom"]),
+    // Para. 44 (the core donor, associate experts, donors in discussion, co-financiers) and the
+    // table of para. 43 (Canada co-financed a seminar).
+    (
+        "step",
+        &[
+            "belgium",
+            "canada",
+            "flemish-government",
+            "france",
+            "germany",
+            "ihco",
+            "italy",
+            "netherlands",
+            "portugal",
+            "switzerland",
+            "uncdf",
+            "undp",
+            "unfpa",
+            "usaid",
+            "who",
+        ],
+    ),
+    // Para. 50: about $7 million sourced from 1998, no donor named.
+    ("isep", &[]),
+];
+
+#[test]
+fn the_donors_table_credits_each_programme_with_exactly_the_donors_of_the_paper() {
+    let donors = Page::open("donors/");
+    let badge = selector("a.badge");
+    let name = selector("th a[href]");
+    let mut table: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for row in donors.select("main section.donor-index tbody tr") {
+        let donor = row.select(&name).next().expect("a donor link in each row");
+        let donor = donor.value().attr("href").unwrap().to_string();
+        for b in row.select(&badge) {
+            let programme = b.value().attr("href").unwrap().to_string();
+            table.entry(programme).or_default().insert(donor.clone());
+        }
+    }
+    for (programme, slugs) in DONORS_IN_THE_PAPER {
+        let expected: BTreeSet<String> =
+            slugs.iter().map(|s| url(&format!("donors/{s}/"))).collect();
+        let programme_url = url(&format!("programmes/{programme}/"));
+        let credited = table.remove(&programme_url).unwrap_or_default();
+        assert_eq!(
+            credited, expected,
+            "the donors index credits {programme} with other donors than the paper"
+        );
+        // The programme's own page lists the same donors in its Donors panel.
+        let panel: BTreeSet<String> = Page::open(&format!("programmes/{programme}/"))
+            .relations_in("main section.panel.programme-donors")
+            .into_iter()
+            .map(|r| r.href)
+            .collect();
+        assert_eq!(
+            panel, expected,
+            "{programme}'s donors panel lists other donors than the paper"
+        );
+    }
+    assert!(table.is_empty(), "badges for unknown programmes: {table:?}");
+}
+
+#[test]
+fn ipec_partners_are_those_of_paras_6_10_and_17_not_the_bureaux_norway_funds() {
+    // Para. 6: the Global March, Education International, the IOE; para. 10: the Bureau of
+    // Statistics (SIMPOC); para. 17: area offices, multidisciplinary teams, UNICEF and UNESCO.
+    let expected: BTreeSet<String> = [
+        "global-march",
+        "education-international",
+        "ioe",
+        "bureau-of-statistics",
+        "ilo-area-offices",
+        "ilo-multidisciplinary-teams",
+        "unicef",
+        "unesco",
+    ]
+    .iter()
+    .map(|s| url(&format!("partners/{s}/")))
+    .collect();
+    let panel: BTreeSet<String> = Page::open("programmes/ipec/")
+        .relations_in("main section.panel.programme-partners")
+        .into_iter()
+        .map(|r| r.href)
+        .collect();
+    assert_eq!(panel, expected, "IPEC's partners panel");
+
+    // Norway pays for the bureaux' child labour projects apart from IPEC (para. 3): the relation
+    // is on Norway's page and the bureaux', and neither bureau carries an IPEC badge.
+    let norway = Page::open("donors/norway/");
+    let partners = Page::open("partners/");
+    let badge = selector("a.badge");
+    for bureau in ["partners/actrav/", "partners/act-emp/"] {
+        norway.assert_relation(bureau, &["apart from its contribution to IPEC"]);
+        Page::open(bureau).assert_relation("donors/norway/", &["apart from its contribution"]);
+        let entry = partners
+            .select("main section.partner-index li")
+            .into_iter()
+            .find(|li| {
+                li.select(&selector("a"))
+                    .next()
+                    .and_then(|a| a.value().attr("href"))
+                    == Some(url(bureau).as_str())
+            })
+            .unwrap_or_else(|| panic!("{bureau} is not on the partners index"));
+        let programmes: Vec<String> = entry.select(&badge).map(text).collect();
+        assert!(
+            !programmes.contains(&"IPEC".to_string()),
+            "{bureau} carries an IPEC badge on the partners index"
+        );
+    }
+}
+
+#[test]
+fn aim_is_the_association_internationale_and_the_papers_alliance_is_its_slip() {
+    let aim = Page::open("partners/aim/");
+    let title = aim.select("main h1").into_iter().map(text).next();
+    assert_eq!(
+        title.as_deref(),
+        Some("Association Internationale de la Mutualité")
+    );
+    let also = aim.fact("Also called");
+    assert!(
+        also.contains("Alliance International de la Mutualité"),
+        "{also}"
+    );
+    // Every link to the page names it by its name or its acronym, never by the paper's slip.
+    let target = url("partners/aim/");
+    let mut seen = 0;
+    for path in all_pages().into_keys() {
+        for (href, label) in Page::open(&path).links() {
+            if href == target {
+                seen += 1;
+                assert!(
+                    ["AIM", "Association Internationale de la Mutualité"].contains(&label.as_str()),
+                    "{path}: a link to AIM labelled {label:?}"
+                );
+            }
+        }
+    }
+    assert!(seen >= 2, "only {seen} links to AIM");
+}
+
+#[test]
+fn the_sites_own_static_files_are_published_and_win_over_the_themes() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let theme = crate::support::tree(&repo.join("themes/default/static"));
+    let own = crate::support::tree(&repo.join("static"));
+    let built = crate::support::tree(real_site());
+
+    // A file at the same path as a theme file wins: the site's favicon, not the theme's.
+    assert_ne!(
+        theme.get("favicon.svg"),
+        own.get("favicon.svg"),
+        "the site's favicon must differ from the theme's for this check to mean anything"
+    );
+    // Every file of static/ is published as it is, whether or not the theme has one there.
+    let only_in_static = own.keys().filter(|f| !theme.contains_key(*f)).count();
+    assert!(
+        only_in_static >= 2,
+        "only {only_in_static} files only in static/"
+    );
+    for (file, bytes) in &own {
+        assert!(
+            built.get(file) == Some(bytes),
+            "static/{file} is not published as it is"
+        );
+    }
+
+    // The home page offers the paper's text and the card image, and its links lead to them.
+    let links: Vec<String> = Page::open("")
+        .links()
+        .into_iter()
+        .map(|(href, _)| href)
+        .collect();
+    for file in [
+        "source/gb274-tc-global-programmes-1999.txt",
+        "social-card.png",
+    ] {
+        assert!(own.contains_key(file), "no static/{file}");
+        assert!(
+            links.contains(&url(file)),
+            "the home page does not link to {file}"
+        );
+    }
+}
