@@ -384,9 +384,11 @@ fn previous_output(out_dir: &Path) -> Result<Previous, Error> {
         return Ok(Previous::Nothing);
     }
     match fs::read_to_string(out_dir.join(MARKER)) {
+        // Only plain relative paths are taken from it: a manifest is a file in a folder anyone
+        // may write (a pull request, say), and `../../.ssh/id_rsa` must never be "stale".
         Ok(text) if text.starts_with(MANIFEST_HEADER) => Ok(Previous::Listed(
             text.lines()
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .filter(|l| !l.starts_with('#') && is_plain_relative(l))
                 .map(str::to_string)
                 .collect(),
         )),
@@ -417,6 +419,16 @@ fn write_manifest(out_dir: &Path, files: BTreeSet<&str>) -> Result<(), Error> {
     let temporary = out_dir.join(format!("{MARKER}.new"));
     fs::write(&temporary, text).map_err(|e| io_error(&path, e))?;
     fs::rename(&temporary, &path).map_err(|e| io_error(&path, e))
+}
+
+/// A path weft could have written: `/`-separated, relative, no empty, `.`, `..` or hidden
+/// segment, no backslash or NUL.
+fn is_plain_relative(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains(['\\', '\0'])
+        && path
+            .split('/')
+            .all(|s| !s.is_empty() && !s.starts_with('.'))
 }
 
 fn is_staging_folder(name: &str) -> bool {
@@ -516,6 +528,10 @@ fn make_folders(out_dir: &Path, dirs: &[String]) -> Result<(), Error> {
 /// Whether the file at `path` holds exactly `bytes`.
 fn holds(path: &Path, bytes: &[u8]) -> bool {
     use std::io::Read;
+    // Only a regular file is opened: opening a named pipe put there would wait forever.
+    if !fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let Ok(file) = fs::File::open(path) else {
         return false;
     };
@@ -739,6 +755,70 @@ mod tests {
             out.join("b/index.html").exists(),
             "a refused build changes nothing"
         );
+    }
+
+    #[test]
+    fn a_manifest_naming_paths_outside_the_output_folder_removes_nothing_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        all(
+            &out,
+            Path::new(SITE),
+            &[output("index.html", "i")],
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        let precious = dir.path().join("precious.txt");
+        fs::write(&precious, "keep").unwrap();
+        fs::create_dir_all(out.join(".git")).unwrap();
+        fs::write(out.join(".git/config"), "keep").unwrap();
+        let forged = format!(
+            "{MANIFEST_HEADER}\nindex.html\n../precious.txt\n{}\n.git/config\na/../../precious.txt\n",
+            precious.display()
+        );
+        fs::write(out.join(MARKER), forged).unwrap();
+        all(
+            &out,
+            Path::new(SITE),
+            &[output("other.html", "o")],
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(fs::read_to_string(&precious).unwrap(), "keep");
+        assert_eq!(fs::read_to_string(out.join(".git/config")).unwrap(), "keep");
+        assert!(
+            !out.join("index.html").exists(),
+            "the plain entry was weft's and is stale"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_where_an_output_goes_does_not_hang_the_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        all(
+            &out,
+            Path::new(SITE),
+            &[output("index.html", "i")],
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        fs::remove_file(out.join("index.html")).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(out.join("index.html"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        // Replaced by the regular file, without waiting for a writer to open the pipe.
+        all(
+            &out,
+            Path::new(SITE),
+            &[output("index.html", "i")],
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "i");
     }
 
     #[test]
