@@ -73,6 +73,9 @@ impl Config {
         if let Err(problem) = check_base_url(&config.base_url) {
             return Err(base_url_error(text, &config.base_url, &problem));
         }
+        if !is_folder_name(&config.theme) {
+            return Err(theme_name_error(text, &config.theme));
+        }
         config.base_url = normalize_base_url(&config.base_url);
         Ok(config)
     }
@@ -154,17 +157,37 @@ pub fn check_base_url(url: &str) -> Result<(), String> {
 }
 
 fn base_url_error(text: &str, url: &str, problem: &str) -> Error {
-    // The value as written, in the file's own text (a TOML string: find its quoted form).
-    let location = text
-        .find("base_url")
-        .and_then(|key| text[key..].find(url).map(|i| key + i))
-        .map_or_else(
-            || Location::file_only(CONFIG_FILE),
-            |at| Location::new(CONFIG_FILE, text, at..at + url.len()),
-        );
+    let location = value_location(text, "base_url", url);
     Error::new(ErrorKind::Config, format!("invalid base_url \"{url}\": {problem}"))
         .at(location)
         .help("write the address the site will live at, e.g. base_url = \"https://example.org/docs/\", or a path such as \"/\" for a site that is only previewed")
+}
+
+/// A theme is a folder of `themes/` named by a plain name: `../elsewhere` would read templates
+/// and static files from outside the site.
+fn is_folder_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0', ':'])
+}
+
+fn theme_name_error(text: &str, theme: &str) -> Error {
+    let location = value_location(text, "theme", theme);
+    Error::new(
+        ErrorKind::Config,
+        format!("invalid theme \"{theme}\": a theme is named by its folder under themes/"),
+    )
+    .at(location)
+    .label("a plain folder name, without `/`, `\\` or a leading `.`")
+    .help("put the theme in themes/NAME/ and write theme = \"NAME\" (or \"default\" for the built-in theme)")
+}
+
+/// Where `key`'s value `value` is written in `text` (the file when it cannot be found).
+fn value_location(text: &str, key: &str, value: &str) -> Location {
+    text.find(key)
+        .and_then(|k| text[k..].find(value).map(|i| k + i))
+        .map_or_else(
+            || Location::file_only(CONFIG_FILE),
+            |at| Location::new(CONFIG_FILE, text, at..at + value.len()),
+        )
 }
 
 fn normalize_base_url(url: &str) -> String {
@@ -241,6 +264,22 @@ mod tests {
         );
         let loc = err.location.unwrap();
         assert_eq!((loc.line, loc.column), (2, 13));
+    }
+
+    #[test]
+    fn a_theme_is_a_folder_name_never_a_path() {
+        for bad in ["../../etc", "/tmp/evil", "a/b", ".hidden", "..", ""] {
+            let err = Config::parse(&format!("title = 'x'\ntheme = \"{bad}\"\n")).unwrap_err();
+            assert!(
+                err.message.starts_with("invalid theme"),
+                "{bad}: {}",
+                err.message
+            );
+        }
+        let err = Config::parse("title = 'x'\ntheme = \"../../tmp/evil\"\n").unwrap_err();
+        let loc = err.location.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 10));
+        assert!(Config::parse("title = 'x'\ntheme = \"ilo-2026.v2\"\n").is_ok());
     }
 
     #[test]
