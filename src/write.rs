@@ -579,6 +579,11 @@ mod tests {
     /// A site folder that none of these tests' output folders touches.
     const SITE: &str = "/nonexistent/site";
 
+    /// `write::all` of `outputs` (no assets) for a site none of these output folders touches.
+    fn write_outputs(out: &Path, outputs: &[Output]) -> Result<WriteStats, Errors> {
+        all(out, Path::new(SITE), outputs, &BTreeMap::new())
+    }
+
     fn output(path: &str, text: &str) -> Output {
         Output {
             path: path.into(),
@@ -590,21 +595,13 @@ mod tests {
     fn rewrites_only_changed_files_and_removes_stale_ones() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let first = all(
+        let first = write_outputs(
             &out,
-            Path::new(SITE),
             &[output("a/index.html", "A"), output("b/index.html", "B")],
-            &BTreeMap::new(),
         )
         .unwrap();
         assert_eq!(first.written, 2);
-        let second = all(
-            &out,
-            Path::new(SITE),
-            &[output("a/index.html", "A2")],
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        let second = write_outputs(&out, &[output("a/index.html", "A2")]).unwrap();
         assert_eq!(
             (second.written, second.unchanged, second.removed),
             (1, 0, 1)
@@ -617,23 +614,19 @@ mod tests {
     fn makes_nested_folders_and_removes_folders_left_empty() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let first = all(
+        let first = write_outputs(
             &out,
-            Path::new(SITE),
             &[
                 output("a/b/c/index.html", "C"),
                 output("a/index.html", "A"),
                 output("x/y/index.html", "Y"),
             ],
-            &BTreeMap::new(),
         )
         .unwrap();
         assert_eq!((first.written, first.unchanged), (3, 0));
-        let second = all(
+        let second = write_outputs(
             &out,
-            Path::new(SITE),
             &[output("a/b/c/index.html", "C"), output("a/index.html", "A")],
-            &BTreeMap::new(),
         )
         .unwrap();
         assert_eq!(
@@ -648,22 +641,21 @@ mod tests {
     }
 
     #[test]
-    fn refuses_a_foreign_non_empty_folder() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("precious.txt"), "x").unwrap();
-        let err = all(
-            dir.path(),
-            Path::new(SITE),
-            &[output("index.html", "x")],
-            &BTreeMap::new(),
-        )
-        .unwrap_err();
-        assert!(
-            err.0[0].message.contains("refusing"),
-            "{}",
-            err.0[0].message
-        );
-        assert!(dir.path().join("precious.txt").exists());
+    fn refuses_a_foreign_non_empty_folder_even_with_a_marker_the_user_made() {
+        for marker in [None, Some("")] {
+            let dir = tempfile::tempdir().unwrap();
+            fs::write(dir.path().join("precious.txt"), "x").unwrap();
+            if let Some(text) = marker {
+                fs::write(dir.path().join(MARKER), text).unwrap();
+            }
+            let err = write_outputs(dir.path(), &[output("index.html", "x")]).unwrap_err();
+            let message = &err.0[0].message;
+            assert!(
+                message.ends_with("it is not empty and weft did not make it"),
+                "{message}"
+            );
+            assert!(dir.path().join("precious.txt").exists());
+        }
     }
 
     #[test]
@@ -676,13 +668,7 @@ mod tests {
         assert!(!missing.exists());
 
         let out = dir.path().join("public");
-        all(
-            &out,
-            Path::new(SITE),
-            &[output("a/index.html", "A")],
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        write_outputs(&out, &[output("a/index.html", "A")]).unwrap();
         let before = listing(&out);
         let staging = Staging::begin(&out, Path::new(SITE)).unwrap();
         staging.stage("a/index.html", b"A2").unwrap();
@@ -698,13 +684,7 @@ mod tests {
         let out = dir.path().join("public");
         fs::create_dir_all(out.join(".weft-staging-999999/a")).unwrap();
         fs::write(out.join(".weft-staging-999999/a/index.html"), "half").unwrap();
-        let stats = all(
-            &out,
-            Path::new(SITE),
-            &[output("index.html", "x")],
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        let stats = write_outputs(&out, &[output("index.html", "x")]).unwrap();
         assert_eq!(stats.written, 1);
         assert_eq!(listing(&out), [".weft-output", "index.html"]);
     }
@@ -713,22 +693,10 @@ mod tests {
     fn files_weft_did_not_write_are_neither_removed_nor_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        all(
-            &out,
-            Path::new(SITE),
-            &[output("a/index.html", "A")],
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        write_outputs(&out, &[output("a/index.html", "A")]).unwrap();
         fs::write(out.join("CNAME"), "docs.example.org").unwrap();
         fs::write(out.join("a/notes.txt"), "mine").unwrap();
-        let stats = all(
-            &out,
-            Path::new(SITE),
-            &[output("b/index.html", "B")],
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        let stats = write_outputs(&out, &[output("b/index.html", "B")]).unwrap();
         assert_eq!(stats.removed, 1, "only a/index.html, which weft wrote");
         assert_eq!(
             fs::read_to_string(out.join("CNAME")).unwrap(),
@@ -737,13 +705,7 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("a/notes.txt")).unwrap(), "mine");
 
         fs::write(out.join("c.html"), "mine too").unwrap();
-        let err = all(
-            &out,
-            Path::new(SITE),
-            &[output("c.html", "C")],
-            &BTreeMap::new(),
-        )
-        .unwrap_err();
+        let err = write_outputs(&out, &[output("c.html", "C")]).unwrap_err();
         let message = &err.0[0].message;
         assert!(
             message.starts_with("refusing to replace ")
@@ -761,13 +723,7 @@ mod tests {
     fn a_manifest_naming_paths_outside_the_output_folder_removes_nothing_there() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        all(
-            &out,
-            Path::new(SITE),
-            &[output("index.html", "i")],
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        write_outputs(&out, &[output("index.html", "i")]).unwrap();
         let precious = dir.path().join("precious.txt");
         fs::write(&precious, "keep").unwrap();
         fs::create_dir_all(out.join(".git")).unwrap();
@@ -777,13 +733,7 @@ mod tests {
             precious.display()
         );
         fs::write(out.join(MARKER), forged).unwrap();
-        all(
-            &out,
-            Path::new(SITE),
-            &[output("other.html", "o")],
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        write_outputs(&out, &[output("other.html", "o")]).unwrap();
         assert_eq!(fs::read_to_string(&precious).unwrap(), "keep");
         assert_eq!(fs::read_to_string(out.join(".git/config")).unwrap(), "keep");
         assert!(
@@ -797,13 +747,7 @@ mod tests {
     fn a_named_pipe_where_an_output_goes_does_not_hang_the_build() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        all(
-            &out,
-            Path::new(SITE),
-            &[output("index.html", "i")],
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        write_outputs(&out, &[output("index.html", "i")]).unwrap();
         fs::remove_file(out.join("index.html")).unwrap();
         let status = std::process::Command::new("mkfifo")
             .arg(out.join("index.html"))
@@ -811,34 +755,8 @@ mod tests {
             .unwrap();
         assert!(status.success());
         // Replaced by the regular file, without waiting for a writer to open the pipe.
-        all(
-            &out,
-            Path::new(SITE),
-            &[output("index.html", "i")],
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        write_outputs(&out, &[output("index.html", "i")]).unwrap();
         assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "i");
-    }
-
-    #[test]
-    fn a_marker_the_user_made_does_not_make_a_folder_weft_s() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("precious.txt"), "x").unwrap();
-        fs::write(dir.path().join(MARKER), "").unwrap();
-        let err = all(
-            dir.path(),
-            Path::new(SITE),
-            &[output("index.html", "x")],
-            &BTreeMap::new(),
-        )
-        .unwrap_err();
-        assert!(
-            err.0[0].message.contains("weft did not make it"),
-            "{}",
-            err.0[0].message
-        );
-        assert!(dir.path().join("precious.txt").exists());
     }
 
     #[test]
@@ -849,13 +767,7 @@ mod tests {
         fs::write(out.join(MARKER), LEGACY_MARKER).unwrap();
         fs::write(out.join("index.html"), "old").unwrap();
         fs::write(out.join("old.html"), "old").unwrap();
-        all(
-            &out,
-            Path::new(SITE),
-            &[output("index.html", "new")],
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        write_outputs(&out, &[output("index.html", "new")]).unwrap();
         assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "new");
         assert!(out.join("old.html").exists());
         let manifest = fs::read_to_string(out.join(MARKER)).unwrap();
@@ -870,11 +782,9 @@ mod tests {
     fn a_link_in_the_output_folder_is_never_written_through() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        all(
+        write_outputs(
             &out,
-            Path::new(SITE),
             &[output("css/site.css", "a{}"), output("old/x.html", "x")],
-            &BTreeMap::new(),
         )
         .unwrap();
         let elsewhere = dir.path().join("elsewhere");
@@ -886,13 +796,7 @@ mod tests {
         std::os::unix::fs::symlink(&elsewhere, out.join("css")).unwrap();
         std::os::unix::fs::symlink(&elsewhere, out.join("old")).unwrap();
 
-        let err = all(
-            &out,
-            Path::new(SITE),
-            &[output("css/site.css", "b{}")],
-            &BTreeMap::new(),
-        )
-        .unwrap_err();
+        let err = write_outputs(&out, &[output("css/site.css", "b{}")]).unwrap_err();
         let message = &err.0[0].message;
         assert!(
             message.starts_with("refusing to write through ")
@@ -905,13 +809,7 @@ mod tests {
         );
 
         // A stale file weft once wrote, now behind a link, is not removed through it either.
-        all(
-            &out,
-            Path::new(SITE),
-            &[output("index.html", "i")],
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        write_outputs(&out, &[output("index.html", "i")]).unwrap();
         assert_eq!(
             fs::read_to_string(elsewhere.join("x.html")).unwrap(),
             "foreign"
