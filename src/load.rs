@@ -188,7 +188,8 @@ pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
         || name == "4913"
 }
 
-fn relative(base: &Path, path: &Path) -> String {
+/// `path` under `base`, `/`-separated (`path` as it is when not under `base`).
+pub(crate) fn relative(base: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())

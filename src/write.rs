@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::error::{Error, ErrorKind, Errors, Location};
-use crate::load::{Asset, AssetSource};
+use crate::load::{relative, Asset, AssetSource};
 use crate::render::{Output, Sink};
 
 /// The manifest: marks a folder as weft's output and lists the files weft wrote there.
@@ -481,14 +481,6 @@ fn link_refusal(out_dir: &Path, link: &str) -> Error {
     )
     .at(Location::file_only(&path.display().to_string()))
     .help("weft writes only real files and folders in its output folder, so it never changes a file elsewhere: remove the link, or choose another output folder")
-}
-
-fn relative(base: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(base).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Every folder that holds one of `paths` (`/`-separated, relative), parents before children.
