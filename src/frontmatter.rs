@@ -238,13 +238,15 @@ impl Reader<'_> {
             DeValue::String(s) => s.to_string(),
             _ => String::new(),
         };
-        if is_date(&text) {
-            return Some(text);
-        }
+        let problem = match check_date(&text) {
+            Ok(()) => return Some(text),
+            Err(_) if text.is_empty() => "expected a date like 1999-03-01".to_string(),
+            Err(reason) => format!("not a date: {reason}"),
+        };
         self.errors.push(
             Error::new(ErrorKind::InvalidValue, format!("invalid date for `{key}`"))
                 .at(self.location(value.span()))
-                .label("expected a date like 1999-03-01")
+                .label(problem)
                 .help(expected_type(key)),
         );
         None
@@ -336,14 +338,23 @@ fn expected_type(key: &str) -> String {
     format!("`{key}` takes {what}")
 }
 
-fn is_date(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit)
+/// `Ok` for a calendar date (`1999-03-01`) or a date-time (`1999-03-01T10:00:00`, with an
+/// optional offset); else jiff's reason (`1999-13-45`: the month is not in 1..=12). jiff knows
+/// month lengths and leap years, so `1999-02-29` is refused and `2000-02-29` accepted.
+fn check_date(text: &str) -> Result<(), String> {
+    if text.len() <= 10 {
+        return text
+            .parse::<jiff::civil::Date>()
+            .map(drop)
+            .map_err(|e| e.to_string());
+    }
+    if text.parse::<jiff::Timestamp>().is_ok() {
+        return Ok(());
+    }
+    // A date-time without offset (jiff refuses a `Z` there: the timestamp above took those).
+    text.parse::<jiff::civil::DateTime>()
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// Spanned TOML value -> plain `toml::Value` (so serde can type it).
@@ -452,6 +463,49 @@ mod tests {
                 ErrorKind::MissingTitle
             ]
         );
+    }
+
+    fn date_label(text: &str) -> String {
+        let errors = parse("a.md", text, &collections()).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        errors[0].label.clone().unwrap()
+    }
+
+    #[test]
+    fn impossible_dates_are_refused_with_the_reason() {
+        assert_eq!(
+            date_label("+++\ntitle = \"A\"\ndate = \"1999-13-45\"\n+++\n"),
+            "not a date: failed to parse two digit integer as month: parameter 'month' is not in the required range of 1..=12"
+        );
+        assert_eq!(
+            date_label("+++\ntitle = \"A\"\nupdated = \"1999-02-29\"\n+++\n"),
+            "not a date: parsed date is not valid: parameter 'day' for `1999-02` is invalid, must be in range `1..=28`"
+        );
+        assert_eq!(
+            date_label("+++\ntitle = \"A\"\ndate = \"1999-03-01 lunch\"\n+++\n"),
+            "not a date: failed to parse two digit integer as hour: invalid digit, expected 0-9 but got l"
+        );
+        assert_eq!(
+            // Unquoted, it is TOML's own date-time, which the TOML parser checks.
+            date_label("+++\ntitle = \"A\"\ndate = 1999-02-30\n+++\n"),
+            "invalid date, expected day between 01 and 28"
+        );
+    }
+
+    #[test]
+    fn real_dates_and_date_times_pass() {
+        for date in [
+            "\"2000-02-29\"",
+            "\"1999-03-01T10:00:00Z\"",
+            "\"1999-03-01T10:00:00+02:00\"",
+            "\"1999-03-01 10:00:00\"",
+            "1999-03-01T10:00:00",
+            "1999-03-01",
+        ] {
+            let text = format!("+++\ntitle = \"A\"\ndate = {date}\n+++\n");
+            let fm = parse("a.md", &text, &collections()).unwrap().front_matter;
+            assert!(fm.date.is_some(), "{date}");
+        }
     }
 
     #[test]

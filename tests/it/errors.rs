@@ -41,6 +41,28 @@ error: build failed with 1 error
 }
 
 #[test]
+fn an_impossible_date_points_at_its_value() {
+    let site = TestSite::new().file(
+        "content/a.md",
+        "+++\ntitle = \"A\"\ndate = \"1999-13-45\"\n+++\nBody.\n",
+    );
+    assert_text(
+        &site.build_err(),
+        r#"error: invalid date for `date`
+ --> content/a.md:3:8
+  |
+3 | date = "1999-13-45"
+  |        ^^^^^^^^^^^^ not a date: failed to parse two digit integer as month: parameter 'month' is not in the required range of 1..=12
+  |
+  = help: `date` takes a date (1999-03-01) or a date-time
+
+error: build failed with 1 error
+"#,
+        "impossible date",
+    );
+}
+
+#[test]
 fn missing_closing_delimiter_points_at_the_opening_one() {
     let site = TestSite::new().file("content/a.md", "+++\ntitle = \"A\"\n\nBody text.\n");
     assert_text(
