@@ -303,6 +303,57 @@ fn absolutize_relative_urls(events: &mut [(Event<'_>, Range<usize>)], page_url: 
     }
 }
 
+/// A link or image URL as written in a page's Markdown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrittenUrl {
+    /// The URL as the page's HTML carries it (relative URLs made absolute as [`render`] makes
+    /// them), percent-decoded so it compares with a URL read back from the HTML.
+    pub url: String,
+    /// Byte span in the body of the URL as written, or of the whole link when the URL is
+    /// written elsewhere (a reference link's definition).
+    pub span: Range<usize>,
+}
+
+/// Every link and image URL written in `body` (the Markdown of the page at `page_url`), except
+/// wikilinks and `@/` links, which the build resolves and checks itself. `weft check` uses it
+/// to point at the Markdown behind a URL found in the built HTML.
+pub fn written_urls(body: &str, page_url: &str) -> Vec<WrittenUrl> {
+    let mut found = Vec::new();
+    for (event, span) in Parser::new_ext(body, options()).into_offset_iter() {
+        let dest = match &event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) if !matches!(link_type, LinkType::WikiLink { .. }) => dest_url,
+            Event::Start(Tag::Image { dest_url, .. }) => dest_url,
+            _ => continue,
+        };
+        if dest.starts_with("@/") {
+            continue;
+        }
+        let url = if is_relative_url(dest) {
+            format!("{page_url}{dest}")
+        } else {
+            dest.to_string()
+        };
+        let span = match body[span.clone()]
+            .rfind(dest.as_ref())
+            .filter(|_| !dest.is_empty())
+        {
+            Some(at) => (span.start + at)..(span.start + at + dest.len()),
+            None => span,
+        };
+        found.push(WrittenUrl {
+            url: percent_encoding::percent_decode_str(&url)
+                .decode_utf8_lossy()
+                .into_owned(),
+            span,
+        });
+    }
+    found
+}
+
 /// `map.png`, `../x/` are relative; `/a`, `#id`, `?q`, `https://…`, `mailto:…` are not.
 fn is_relative_url(url: &str) -> bool {
     if url.is_empty() || url.starts_with(['/', '#', '?']) {
@@ -436,6 +487,26 @@ mod tests {
         assert!(r.html.contains("href=\"https://x.org/\""), "{}", r.html);
         assert!(r.html.contains("href=\"mailto:a@b\""), "{}", r.html);
         assert!(r.html.contains("href=\"#h\""), "{}", r.html);
+    }
+
+    #[test]
+    fn written_urls_are_found_as_the_html_has_them_with_their_span() {
+        let body = "![](x.png) [a](../maps/chart%20one.svg) [b][r] [[Kenya]] [c](@/a.md)\n\n[r]: https://x.org/\n";
+        let found: Vec<(String, &str)> = written_urls(body, "/sub/page/")
+            .into_iter()
+            .map(|w| (w.url, &body[w.span]))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("/sub/page/x.png".into(), "x.png"),
+                (
+                    "/sub/page/../maps/chart one.svg".into(),
+                    "../maps/chart%20one.svg"
+                ),
+                ("https://x.org/".into(), "[b][r]"),
+            ]
+        );
     }
 
     #[test]
