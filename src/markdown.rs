@@ -5,7 +5,7 @@
 //! No IO, no knowledge of the site's model: links are resolved by the caller's resolver, and
 //! anchors are only recorded here (they are checked once every page's ids are known).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{html, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
@@ -95,6 +95,7 @@ pub fn render(body: &str, page_url: &str, resolver: &dyn LinkResolver) -> Render
         .into_offset_iter()
         .collect();
     let mut out = Rendered::default();
+    let footnotes = Footnotes::new(&events, &mut out.ids);
     let headings = assign_heading_ids(&mut events, &mut out.ids);
     out.toc = nest_toc(headings);
     resolve_links(&mut events, resolver, &mut out);
@@ -102,13 +103,11 @@ pub fn render(body: &str, page_url: &str, resolver: &dyn LinkResolver) -> Render
     out.word_count = count_words(&events);
     let summary_end = summary_end(&events);
     if let Some(end) = summary_end {
-        html::push_html(
-            &mut out.summary,
-            events[..end].iter().map(|(e, _)| e.clone()),
-        );
+        let summary = events[..end].iter().map(|(e, _)| e.clone());
+        html::push_html(&mut out.summary, footnotes.in_summary(summary, page_url));
     }
     out.html.reserve(body.len() * 3 / 2);
-    html::push_html(&mut out.html, events.into_iter().map(|(e, _)| e));
+    html::push_html(&mut out.html, footnotes.in_page(events));
     // Every page's HTML is kept until the build ends: drop the growth slack.
     out.html.shrink_to_fit();
     out.summary.shrink_to_fit();
@@ -122,14 +121,6 @@ fn assign_heading_ids(
     ids: &mut HashSet<String>,
 ) -> Vec<(u8, String, String)> {
     let mut headings = Vec::new();
-    for e in events.iter() {
-        if let Event::FootnoteReference(name) = &e.0 {
-            ids.insert(format!("fnref-{name}"));
-        }
-        if let Event::Start(Tag::FootnoteDefinition(name)) = &e.0 {
-            ids.insert(name.to_string());
-        }
-    }
     let mut i = 0;
     while i < events.len() {
         if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {
@@ -191,6 +182,165 @@ fn unique_id(wanted: String, ids: &mut HashSet<String>) -> String {
     }
     ids.insert(candidate.clone());
     candidate
+}
+
+/// Footnotes as the page shows them: numbered in the order they first appear, with ids that
+/// cannot collide with heading ids (`fn-1` for the note, `fnref-1`, `fnref-1-2`, ... for its
+/// references), and a back-link (↩) from the note to each of its references.
+/// pulldown-cmark's own writer uses the bare name as id (`id="1"`) and links one way only.
+#[derive(Default)]
+struct Footnotes {
+    /// Per footnote name: its number and its id stem (`1` for `fn-1`).
+    notes: HashMap<String, (usize, String)>,
+    /// Per footnote name: how many times the text refers to it.
+    references: HashMap<String, usize>,
+}
+
+impl Footnotes {
+    /// Numbers the footnotes of `events` and records their ids in `ids`.
+    fn new(events: &[(Event<'_>, Range<usize>)], ids: &mut HashSet<String>) -> Footnotes {
+        let mut footnotes = Footnotes::default();
+        let mut stems = HashSet::new();
+        for (event, _) in events {
+            let name = match event {
+                Event::FootnoteReference(name) => {
+                    *footnotes.references.entry(name.to_string()).or_default() += 1;
+                    name
+                }
+                Event::Start(Tag::FootnoteDefinition(name)) => name,
+                _ => continue,
+            };
+            if !footnotes.notes.contains_key(name.as_ref()) {
+                let number = footnotes.notes.len() + 1;
+                let stem = unique_id(slugify_id(name), &mut stems);
+                footnotes.notes.insert(name.to_string(), (number, stem));
+            }
+        }
+        for (name, (_, stem)) in &footnotes.notes {
+            ids.insert(format!("fn-{stem}"));
+            for n in 1..=footnotes.references.get(name).copied().unwrap_or(0) {
+                ids.insert(reference_id(stem, n));
+            }
+        }
+        footnotes
+    }
+
+    /// The page's events with footnotes written out as HTML.
+    fn in_page<'a>(
+        &self,
+        events: Vec<(Event<'a>, Range<usize>)>,
+    ) -> impl Iterator<Item = Event<'a>> + use<'a, '_> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        // The note being written, and whether its back-links are written yet.
+        let mut open: Option<(&str, bool)> = None;
+        let mut events = events.into_iter().map(|(e, _)| e).peekable();
+        std::iter::from_fn(move || {
+            let event = events.next()?;
+            Some(match event {
+                Event::FootnoteReference(name) => {
+                    let n = seen.entry(name.to_string()).or_default();
+                    *n += 1;
+                    let (number, stem) = &self.notes[name.as_ref()];
+                    Event::InlineHtml(CowStr::from(format!(
+                        "<sup class=\"footnote-reference\" id=\"{}\"><a href=\"#fn-{stem}\">{number}</a></sup>",
+                        reference_id(stem, *n)
+                    )))
+                }
+                Event::Start(Tag::FootnoteDefinition(name)) => {
+                    let (key, (number, stem)) = self
+                        .notes
+                        .get_key_value(name.as_ref())
+                        .expect("every note is numbered");
+                    open = Some((key.as_str(), false));
+                    Event::Html(CowStr::from(format!(
+                        "<div class=\"footnote-definition\" id=\"fn-{stem}\"><sup class=\"footnote-definition-label\">{number}</sup>\n"
+                    )))
+                }
+                // The back-links end the note's last paragraph, else the note itself.
+                Event::End(TagEnd::Paragraph)
+                    if matches!(events.peek(), Some(Event::End(TagEnd::FootnoteDefinition))) =>
+                {
+                    let Some((name, linked)) = &mut open else {
+                        return Some(Event::End(TagEnd::Paragraph));
+                    };
+                    *linked = true;
+                    Event::Html(CowStr::from(format!("{}</p>\n", self.back_links(name))))
+                }
+                Event::End(TagEnd::FootnoteDefinition) => {
+                    let links = match open.take() {
+                        Some((name, false)) => self.back_links(name),
+                        _ => String::new(),
+                    };
+                    Event::Html(CowStr::from(format!("{links}</div>\n")))
+                }
+                other => other,
+            })
+        })
+    }
+
+    /// A summary's events: a reference links to the note on the page (a list shows many
+    /// summaries, so it carries no id), and notes are left out.
+    fn in_summary<'a, I: Iterator<Item = Event<'a>>>(
+        &self,
+        events: I,
+        page_url: &str,
+    ) -> impl Iterator<Item = Event<'a>> + use<'a, '_, I> {
+        let mut depth = 0usize;
+        let notes = &self.notes;
+        let page_url = page_url.to_string();
+        events.filter_map(move |event| {
+            match &event {
+                Event::Start(Tag::FootnoteDefinition(_)) => depth += 1,
+                Event::End(TagEnd::FootnoteDefinition) => {
+                    depth = depth.saturating_sub(1);
+                    return None;
+                }
+                _ => {}
+            }
+            if depth > 0 {
+                return None;
+            }
+            Some(match event {
+                Event::FootnoteReference(name) => match notes.get(name.as_ref()) {
+                    Some((number, stem)) => Event::InlineHtml(CowStr::from(format!(
+                        "<sup class=\"footnote-reference\"><a href=\"{page_url}#fn-{stem}\">{number}</a></sup>"
+                    ))),
+                    None => Event::FootnoteReference(name),
+                },
+                other => other,
+            })
+        })
+    }
+
+    /// ` <a ...>↩</a>` once per reference to the note `name` (none when nothing refers to it).
+    fn back_links(&self, name: &str) -> String {
+        let (number, stem) = &self.notes[name];
+        let count = self.references.get(name).copied().unwrap_or(0);
+        (1..=count)
+            .map(|n| {
+                // The label says which reference; the visible text is only the arrow (a
+                // visible number absent from the label would contradict it for speech users).
+                let label = if n == 1 {
+                    format!("Back to reference {number}")
+                } else {
+                    format!("Back to reference {number} ({n})")
+                };
+                format!(
+                    " <a href=\"#{}\" class=\"footnote-backref\" aria-label=\"{label}\">\u{21a9}\u{fe0e}</a>",
+                    reference_id(stem, n)
+                )
+            })
+            .collect()
+    }
+}
+
+/// `fnref-1` for the first reference to note `1`, `fnref-1-2` for the second.
+fn reference_id(stem: &str, n: usize) -> String {
+    if n == 1 {
+        format!("fnref-{stem}")
+    } else {
+        format!("fnref-{stem}-{n}")
+    }
 }
 
 /// Flat headings -> a tree: each heading holds the deeper ones that follow it.
@@ -506,6 +656,44 @@ mod tests {
                 ),
                 ("https://x.org/".into(), "[b][r]"),
             ]
+        );
+    }
+
+    #[test]
+    fn footnotes_have_prefixed_ids_and_link_back_to_each_reference() {
+        let body =
+            "# 1\n\nText[^1] and[^note] again[^1].\n\n[^1]: One.\n\n    More.\n[^note]: - a list\n";
+        let r = render_at(body, &Fixed);
+        assert_eq!(
+            r.html,
+            "<h1 id=\"1\">1</h1>\n\
+             <p>Text<sup class=\"footnote-reference\" id=\"fnref-1\"><a href=\"#fn-1\">1</a></sup> \
+             and<sup class=\"footnote-reference\" id=\"fnref-note\"><a href=\"#fn-note\">2</a></sup> \
+             again<sup class=\"footnote-reference\" id=\"fnref-1-2\"><a href=\"#fn-1\">1</a></sup>.</p>\n\
+             <div class=\"footnote-definition\" id=\"fn-1\"><sup class=\"footnote-definition-label\">1</sup>\n\
+             <p>One.</p>\n\
+             <p>More. \
+             <a href=\"#fnref-1\" class=\"footnote-backref\" aria-label=\"Back to reference 1\">\u{21a9}\u{fe0e}</a> \
+             <a href=\"#fnref-1-2\" class=\"footnote-backref\" aria-label=\"Back to reference 1 (2)\">\u{21a9}\u{fe0e}</a></p>\n\
+             </div>\n\
+             <div class=\"footnote-definition\" id=\"fn-note\"><sup class=\"footnote-definition-label\">2</sup>\n\
+             <ul>\n<li>a list</li>\n</ul>\n \
+             <a href=\"#fnref-note\" class=\"footnote-backref\" aria-label=\"Back to reference 2\">\u{21a9}\u{fe0e}</a></div>\n"
+        );
+        let mut ids: Vec<&str> = r.ids.iter().map(String::as_str).collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            ["1", "fn-1", "fn-note", "fnref-1", "fnref-1-2", "fnref-note"]
+        );
+    }
+
+    #[test]
+    fn a_summary_links_its_footnotes_to_the_page_without_ids() {
+        let r = render_at("Text[^1].\n\n[^1]: One.\n", &Fixed);
+        assert_eq!(
+            r.summary,
+            "<p>Text<sup class=\"footnote-reference\"><a href=\"/sub/page/#fn-1\">1</a></sup>.</p>\n"
         );
     }
 
