@@ -1,7 +1,7 @@
 //! `weft check`: builds the site in memory and reads the built HTML the way a visitor's browser
 //! would, reporting what the build itself cannot see: links and anchors that no output file
-//! answers (template links, raw Markdown URLs), pages no other page links to, and images without
-//! alt text; with `--external`, links to other sites (HEAD, then GET; a timeout; a bounded number
+//! answers (template links, raw Markdown URLs), pages no other page links to, images without
+//! alt text, and wikilink brackets left as text; with `--external`, links to other sites (HEAD, then GET; a timeout; a bounded number
 //! of requests at once; results kept for a day in `.weft-cache/external-links.json`).
 //!
 //! Build errors are findings too, so one run reports everything. Exit codes follow DESIGN.md:
@@ -83,7 +83,7 @@ pub enum Severity {
 pub struct Finding {
     pub severity: Severity,
     /// Stable name for tools: a build error's kind (`unknown-reference`) or one of `broken-link`,
-    /// `broken-anchor`, `orphan-page`, `missing-alt`, `broken-external-link`,
+    /// `broken-anchor`, `raw-wikilink`, `orphan-page`, `missing-alt`, `broken-external-link`,
     /// `unreachable-external-link`.
     pub kind: &'static str,
     /// Message, location, label and help, as for any diagnostic.
@@ -299,6 +299,9 @@ struct Reference {
 struct Scan {
     ids: HashSet<String>,
     refs: Vec<Reference>,
+    /// Text readers see holding `[[` or `]]`: a wikilink Markdown did not turn into a link
+    /// (outside code, where brackets are meant).
+    raw_wikilinks: Vec<String>,
 }
 
 /// Where an external URL was first seen, to report it there.
@@ -402,6 +405,12 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
             }
         }
     }
+    for (output, scan) in &scans {
+        let page = pages_by_output.get(*output).copied();
+        for snippet in &scan.raw_wikilinks {
+            findings.push(raw_wikilink(&sources, page, output, snippet));
+        }
+    }
     for (_, (mut finding, n)) in template_links {
         finding.detail = finding.detail.help(format!(
             "the link is made by a template (found on {n} page{}); fix it in the theme or the site's templates/",
@@ -440,6 +449,28 @@ fn orphan(site: &Site, id: PageId) -> Finding {
         )
         .at(Location::file_only(&page.file()))
         .help("link to it from another page or its section, or mark it `draft = true`"),
+    }
+}
+
+fn raw_wikilink(sources: &Sources, page: Option<PageId>, output: &str, snippet: &str) -> Finding {
+    // Smart punctuation changes quotes and dashes: the Markdown has what comes before them.
+    let written = snippet
+        .split([
+            '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2013}', '\u{2014}', '\u{2026}',
+        ])
+        .next()
+        .unwrap_or(snippet);
+    let (place, _) = sources.locate(page, output, written);
+    Finding {
+        severity: Severity::Error,
+        kind: "raw-wikilink",
+        detail: Error::new(
+            ErrorKind::BrokenLink,
+            format!("wikilink brackets left as text: {snippet}"),
+        )
+        .at(place)
+        .label("readers see this as text, not as a link")
+        .help("write a wikilink on one line as [[Name]] or [[Name|label]] (in a table cell too); to show double brackets as text, put them in `code`"),
     }
 }
 
@@ -528,44 +559,104 @@ impl<'a> Sources<'a> {
     }
 }
 
-/// Every id, every `<a name>`, and every URL in `href`/`src` of one HTML file.
+/// Elements whose text is shown as written: brackets there are meant.
+const VERBATIM: &[&str] = &["code", "pre", "kbd", "samp", "script", "style", "textarea"];
+
+/// Every id, every `<a name>`, every URL in `href`/`src`, and raw wikilink text of one HTML
+/// file.
 fn scan(html: &str) -> Scan {
     let mut out = Scan::default();
     let mut emitter = html5gum::DefaultEmitter::default();
     emitter.naively_switch_states(true);
+    let mut verbatim = 0usize;
+    let mut text = String::new();
     for token in Tokenizer::new_with_emitter(html, emitter).flatten() {
-        let Token::StartTag(tag) = token else {
-            continue;
-        };
-        let name = String::from_utf8_lossy(&tag.name).into_owned();
-        let attr = |key: &str| {
-            tag.attributes
-                .get(key.as_bytes())
-                .map(|v| String::from_utf8_lossy(&v.value).into_owned())
-        };
-        if let Some(id) = attr("id") {
-            out.ids.insert(id);
-        }
-        if name == "a" {
-            if let Some(n) = attr("name") {
-                out.ids.insert(n);
+        match token {
+            Token::String(chars) => {
+                if verbatim == 0 {
+                    text.push_str(&String::from_utf8_lossy(&chars));
+                }
+                continue;
             }
+            Token::EndTag(tag)
+                if VERBATIM.contains(&String::from_utf8_lossy(&tag.name).as_ref()) =>
+            {
+                verbatim = verbatim.saturating_sub(1);
+            }
+            Token::StartTag(tag) => {
+                let name = String::from_utf8_lossy(&tag.name).into_owned();
+                if VERBATIM.contains(&name.as_str()) && !tag.self_closing {
+                    verbatim += 1;
+                }
+                let attr = |key: &str| {
+                    tag.attributes
+                        .get(key.as_bytes())
+                        .map(|v| String::from_utf8_lossy(&v.value).into_owned())
+                };
+                scan_tag(&name, attr, &mut out);
+            }
+            _ => {}
         }
-        let url_attr = match name.as_str() {
-            "a" | "link" | "area" => "href",
-            "img" | "script" | "iframe" | "source" | "audio" | "video" | "embed" => "src",
-            _ => continue,
-        };
-        if let Some(url) = attr(url_attr) {
-            let alt = (name == "img").then(|| attr("alt"));
-            out.refs.push(Reference {
-                tag: name,
-                url: url.trim().to_string(),
-                alt,
-            });
+        out.raw_wikilinks.extend(raw_wikilinks(&text));
+        text.clear();
+    }
+    out.raw_wikilinks.extend(raw_wikilinks(&text));
+    out
+}
+
+/// The ids and the URL of one start tag.
+fn scan_tag(name: &str, attr: impl Fn(&str) -> Option<String>, out: &mut Scan) {
+    if let Some(id) = attr("id") {
+        out.ids.insert(id);
+    }
+    if name == "a" {
+        if let Some(n) = attr("name") {
+            out.ids.insert(n);
         }
     }
-    out
+    let url_attr = match name {
+        "a" | "link" | "area" => "href",
+        "img" | "script" | "iframe" | "source" | "audio" | "video" | "embed" => "src",
+        _ => return,
+    };
+    if let Some(url) = attr(url_attr) {
+        let alt = (name == "img").then(|| attr("alt"));
+        out.refs.push(Reference {
+            tag: name.to_string(),
+            url: url.trim().to_string(),
+            alt,
+        });
+    }
+}
+
+/// Each `[[` (with what follows it, up to its `]]` or 60 characters) and each `]]` without
+/// its `[[` (with up to 40 characters before it) in one run of text.
+fn raw_wikilinks(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = text[at..].find(['[', ']']).map(|i| at + i) {
+        let rest = &text[i..];
+        if rest.starts_with("[[") {
+            let end = rest.find("]]").map_or(rest.len(), |j| j + 2);
+            let end = rest.char_indices().nth(60).map_or(end, |(j, _)| end.min(j));
+            let snippet = rest[..end].lines().next().unwrap_or_default();
+            found.push(snippet.trim_end().to_string());
+            at = i + end.max(2);
+        } else if rest.starts_with("]]") {
+            let before = &text[..i];
+            let start = before
+                .char_indices()
+                .rev()
+                .nth(39)
+                .map_or(0, |(j, _)| j)
+                .max(before.rfind('\n').map_or(0, |j| j + 1));
+            found.push(text[start..i + 2].trim_start().to_string());
+            at = i + 2;
+        } else {
+            at = i + 1;
+        }
+    }
+    found
 }
 
 enum Target {
@@ -754,6 +845,21 @@ mod tests {
         assert_eq!(urls, ["/a/", "i.png", "j.png"]);
         assert_eq!(s.refs[1].alt, Some(None));
         assert_eq!(s.refs[2].alt, Some(Some("J".into())));
+    }
+
+    #[test]
+    fn raw_wikilink_text_is_found_outside_code() {
+        let s = scan("<td>[[University of Heidelberg</td><td>Heidelberg]] and [[B]]</td><p><code>[[a]]</code> <pre>x]]</pre> a [b]</p>");
+        assert_eq!(
+            s.raw_wikilinks,
+            ["[[University of Heidelberg", "Heidelberg]]", "[[B]]"]
+        );
+        let long = format!("[[{}", "x".repeat(100));
+        assert_eq!(raw_wikilinks(&long), [&long[..60]]);
+        assert_eq!(
+            raw_wikilinks("line\nand a long text before the brackets ]]"),
+            ["and a long text before the brackets ]]"]
+        );
     }
 
     #[test]

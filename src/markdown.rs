@@ -5,6 +5,7 @@
 //! No IO, no knowledge of the site's model: links are resolved by the caller's resolver, and
 //! anchors are only recorded here (they are checked once every page's ids are known).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -86,14 +87,12 @@ pub struct Rendered {
 
 const MORE_MARKER: &str = "<!-- more -->";
 
-/// Renders `body`; links are resolved with `resolver`.
 /// Renders `body`, the Markdown of the page at `page_url` (its URL with the base path); links
 /// are resolved with `resolver`, and relative link and image URLs are made absolute from
 /// `page_url`, so a summary shown on another page still points at the page's files.
 pub fn render(body: &str, page_url: &str, resolver: &dyn LinkResolver) -> Rendered {
-    let mut events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, options())
-        .into_offset_iter()
-        .collect();
+    let source = Source::new(body);
+    let mut events = source.events();
     let mut out = Rendered::default();
     let footnotes = Footnotes::new(&events, &mut out.ids);
     let headings = assign_heading_ids(&mut events, &mut out.ids);
@@ -112,6 +111,106 @@ pub fn render(body: &str, page_url: &str, resolver: &dyn LinkResolver) -> Render
     out.html.shrink_to_fit();
     out.summary.shrink_to_fit();
     out
+}
+
+/// A page's Markdown as pulldown-cmark is given it. GFM splits a table row at every `|`
+/// before it reads the cells' text, so `| [[University of Heidelberg|Heidelberg]] |` would
+/// become two cells and ship `[[University of Heidelberg` as text. In table rows, the `|` of a
+/// `[[name|label]]` is escaped here (`\|`, GFM's way to write a `|` inside a cell) before the
+/// real parse, so the label form works in tables as it does in paragraphs; event spans are
+/// mapped back to the text as written, so errors still point at the author's file.
+struct Source<'a> {
+    text: Cow<'a, str>,
+    /// Offsets, in `text`, of the backslashes added (ascending).
+    added: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    fn new(body: &'a str) -> Source<'a> {
+        let added_before = if may_split_a_wikilink(body) {
+            pipes_in_table_wikilinks(body)
+        } else {
+            Vec::new()
+        };
+        if added_before.is_empty() {
+            return Source {
+                text: Cow::Borrowed(body),
+                added: Vec::new(),
+            };
+        }
+        let mut text = String::with_capacity(body.len() + added_before.len());
+        let mut from = 0;
+        let mut added = Vec::with_capacity(added_before.len());
+        for &pipe in &added_before {
+            text.push_str(&body[from..pipe]);
+            added.push(text.len());
+            text.push('\\');
+            from = pipe;
+        }
+        text.push_str(&body[from..]);
+        Source {
+            text: Cow::Owned(text),
+            added,
+        }
+    }
+
+    /// The parse, with spans in the text as written.
+    fn events(&self) -> Vec<(Event<'_>, Range<usize>)> {
+        Parser::new_ext(&self.text, options())
+            .into_offset_iter()
+            .map(|(event, span)| (event, self.written(span.start)..self.written(span.end)))
+            .collect()
+    }
+
+    /// An offset in the parsed text -> the same place in the text as written.
+    fn written(&self, offset: usize) -> usize {
+        offset - self.added.partition_point(|&at| at < offset)
+    }
+}
+
+/// A cheap test before the table scan (a parse): some line looks like a table row holding a
+/// `[[name|label]]` (a `|` inside the brackets and one outside them).
+fn may_split_a_wikilink(body: &str) -> bool {
+    body.contains("[[")
+        && body.lines().any(|line| {
+            let inside = pipes_in_wikilinks(line).len();
+            inside > 0 && line.matches('|').count() > inside
+        })
+}
+
+/// Offsets of each unescaped `|` inside a `[[...]]` on one line of a table.
+fn pipes_in_table_wikilinks(body: &str) -> Vec<usize> {
+    let tables = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .filter_map(|(event, span)| matches!(event, Event::Start(Tag::Table(_))).then_some(span));
+    let mut pipes = Vec::new();
+    for table in tables {
+        let mut line_start = table.start;
+        for line in body[table.clone()].split_inclusive('\n') {
+            pipes.extend(pipes_in_wikilinks(line).into_iter().map(|i| line_start + i));
+            line_start += line.len();
+        }
+    }
+    pipes
+}
+
+/// Offsets in `line` of each `|` between a `[[` and the next `]]`, not already escaped.
+fn pipes_in_wikilinks(line: &str) -> Vec<usize> {
+    let mut pipes = Vec::new();
+    let mut from = 0;
+    while let Some(open) = line[from..].find("[[").map(|i| from + i) {
+        let Some(close) = line[open..].find("]]").map(|i| open + i) else {
+            break;
+        };
+        let inside = &line[open + 2..close];
+        for (i, _) in inside.match_indices('|') {
+            if !inside[..i].ends_with('\\') {
+                pipes.push(open + 2 + i);
+            }
+        }
+        from = close + 2;
+    }
+    pipes
 }
 
 /// Gives every heading an id (its own `{#id}` or one made from its text, unique in the page)
@@ -384,6 +483,11 @@ fn resolve_links(
         if !is_wiki && !dest_url.starts_with("@/") {
             continue;
         }
+        // `[[name\|label]]` (a `|` escaped in a table) leaves its backslash on the name.
+        if is_wiki && dest_url.trim_end().ends_with('\\') {
+            let name = dest_url.trim_end().trim_end_matches('\\').to_string();
+            *dest_url = CowStr::from(name);
+        }
         let (target, anchor) = split_anchor(dest_url);
         let resolved = if is_wiki {
             resolver.wikilink(target)
@@ -469,7 +573,8 @@ pub struct WrittenUrl {
 /// to point at the Markdown behind a URL found in the built HTML.
 pub fn written_urls(body: &str, page_url: &str) -> Vec<WrittenUrl> {
     let mut found = Vec::new();
-    for (event, span) in Parser::new_ext(body, options()).into_offset_iter() {
+    let source = Source::new(body);
+    for (event, span) in source.events() {
         let dest = match &event {
             Event::Start(Tag::Link {
                 link_type,
@@ -694,6 +799,33 @@ mod tests {
         assert_eq!(
             r.summary,
             "<p>Text<sup class=\"footnote-reference\"><a href=\"/sub/page/#fn-1\">1</a></sup>.</p>\n"
+        );
+    }
+
+    #[test]
+    fn a_labelled_wikilink_in_a_table_cell_stays_in_its_cell() {
+        let body = "| who | where |\n|---|---|\n| [[Kenya|the country]] `[[a|b]]` | [[Keyna|x]] [[Kenya\\|y]] |\n";
+        let r = render_at(body, &Fixed);
+        assert_eq!(
+            r.html,
+            "<table><thead><tr><th>who</th><th>where</th></tr></thead><tbody>\n\
+             <tr><td><a href=\"/countries/kenya/\">the country</a> <code>[[a|b]]</code></td>\
+             <td><a href=\"Keyna\">x</a> <a href=\"/countries/kenya/\">y</a></td></tr>\n\
+             </tbody></table>\n"
+        );
+        // Spans are those of the text as written.
+        assert_eq!(r.broken.len(), 1);
+        assert_eq!(&body[r.broken[0].span.clone()], "[[Keyna|x]]");
+        let spans: Vec<&str> = r.links.iter().map(|l| &body[l.span.clone()]).collect();
+        assert_eq!(spans, ["[[Kenya|the country]]", "[[Kenya\\|y]]"]);
+    }
+
+    #[test]
+    fn an_escaped_pipe_works_outside_tables_too() {
+        let r = render_at("See [[Kenya\\|the country]] and `a|b`.", &Fixed);
+        assert_eq!(
+            r.html,
+            "<p>See <a href=\"/countries/kenya/\">the country</a> and <code>a|b</code>.</p>\n"
         );
     }
 

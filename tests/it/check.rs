@@ -428,3 +428,31 @@ fn busy_and_failing_sites_are_asked_again_next_time() {
         ["GET /busy", "GET /down", "HEAD /busy", "HEAD /down"]
     );
 }
+
+#[test]
+fn wikilink_brackets_left_in_a_built_page_are_errors_where_they_are_written() {
+    let site = TestSite::new()
+        .file(
+            "content/_index.md",
+            page(
+                "Home",
+                "",
+                "See [[Kenya] for details.\n\nIn code, `[[Kenya]]` is meant.\n\n[Kenya](@/kenya.md)\n",
+            ),
+        )
+        .file("content/kenya.md", page("Kenya", "", "Kenya.\n"));
+    let run = site.weft(&["check"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let (diagnostics, summary) = run.stderr.trim_end().rsplit_once("\n\n").unwrap();
+    assert_eq!(
+        diagnostics,
+        r#"error: wikilink brackets left as text: [[Kenya] for details.
+ --> content/_index.md:4:5
+  |
+4 | See [[Kenya] for details.
+  |     ^^^^^^^^^^^^^^^^^^^^^ readers see this as text, not as a link
+  |
+  = help: write a wikilink on one line as [[Name]] or [[Name|label]] (in a table cell too); to show double brackets as text, put them in `code`"#
+    );
+    assert!(summary.ends_with(": 1 error, 0 warnings"), "{summary}");
+}
