@@ -105,6 +105,45 @@ pub fn parse<'a>(
     }
 }
 
+/// What can be told of a file whose front matter has errors, so that it still stands as a
+/// link target by its path and, as far as its front matter says, by its names: the links and
+/// references to it are then not reported, only the cause. Returns the front matter with
+/// `title`, `slug`, `also_known_as` and `draft` where they could be read (from the whole
+/// TOML, else from the lines that parse on their own) and nothing else, and the body's offset
+/// (the end of the file when the front matter does not end).
+pub fn recover(text: &str, collections: &BTreeSet<String>) -> (FrontMatter, usize) {
+    let Ok((toml_range, body_offset)) = split("", text) else {
+        return (FrontMatter::default(), text.len());
+    };
+    let toml_text = &text[toml_range];
+    let readable: String = match DeTable::parse(toml_text) {
+        Ok(_) => toml_text.to_string(),
+        Err(_) => toml_text
+            .lines()
+            .filter(|line| DeTable::parse(line).is_ok())
+            .map(|line| format!("{line}\n"))
+            .collect(),
+    };
+    let Ok(table) = DeTable::parse(&readable) else {
+        return (FrontMatter::default(), body_offset);
+    };
+    let mut reader = Reader {
+        file: "",
+        text: &readable,
+        offset: 0,
+        errors: Vec::new(),
+    };
+    let read = reader.front_matter(table.get_ref(), collections, 0);
+    let names = FrontMatter {
+        title: read.title,
+        slug: read.slug,
+        also_known_as: read.also_known_as,
+        draft: read.draft,
+        ..FrontMatter::default()
+    };
+    (names, body_offset)
+}
+
 /// Finds the TOML between the opening `+++` line and the closing one.
 /// Returns the TOML's byte range and the body's start offset.
 fn split(file: &str, text: &str) -> Result<(Range<usize>, usize), Error> {
@@ -506,6 +545,21 @@ mod tests {
             let fm = parse("a.md", &text, &collections()).unwrap().front_matter;
             assert!(fm.date.is_some(), "{date}");
         }
+    }
+
+    #[test]
+    fn a_broken_front_matter_still_tells_the_names_it_can() {
+        let text = "+++\ntitle = \"Kenya\"\nalso_known_as = [\"Republic of Kenya\"]\nweight = \nslug = \"ke\"\ncountries = [\"X\"]\n+++\nBody\n";
+        assert!(parse("a.md", text, &collections()).is_err());
+        let (fm, body_offset) = recover(text, &collections());
+        assert_eq!(
+            (fm.title.as_str(), fm.slug.as_deref(), &fm.also_known_as[..]),
+            ("Kenya", Some("ke"), &["Republic of Kenya".to_string()][..])
+        );
+        assert!(fm.references.is_empty());
+        assert_eq!(&text[body_offset..], "Body\n");
+        let (fm, body_offset) = recover("+++\ntitle = \"A\"\n", &collections());
+        assert_eq!((fm.title.as_str(), body_offset), ("", 16));
     }
 
     #[test]
