@@ -35,7 +35,7 @@ pub const KNOWN_KEYS: &[&str] = &[
 pub struct FrontMatter {
     pub title: String,
     pub description: Option<String>,
-    /// `YYYY-MM-DD`, possibly followed by a time.
+    /// `YYYY-MM-DD` (a real day, checked with jiff), possibly followed by a time.
     pub date: Option<String>,
     pub updated: Option<String>,
     pub weight: Option<i64>,
@@ -381,13 +381,11 @@ fn expected_type(key: &str) -> String {
 /// optional offset); else jiff's reason (`1999-13-45`: the month is not in 1..=12). jiff knows
 /// month lengths and leap years, so `1999-02-29` is refused and `2000-02-29` accepted.
 fn check_date(text: &str) -> Result<(), String> {
-    if text.len() <= 10 {
-        return text
-            .parse::<jiff::civil::Date>()
-            .map(drop)
-            .map_err(|e| e.to_string());
-    }
-    if text.parse::<jiff::Timestamp>().is_ok() {
+    // The feeds and the sitemap take the first ten characters as the day.
+    let day = text.get(..10).unwrap_or(text);
+    day.parse::<jiff::civil::Date>()
+        .map_err(|e| e.to_string())?;
+    if text.len() == day.len() || text.parse::<jiff::Timestamp>().is_ok() {
         return Ok(());
     }
     // A date-time without offset (jiff refuses a `Z` there: the timestamp above took those).
@@ -523,6 +521,11 @@ mod tests {
         assert_eq!(
             date_label("+++\ntitle = \"A\"\ndate = \"1999-03-01 lunch\"\n+++\n"),
             "not a date: failed to parse two digit integer as hour: invalid digit, expected 0-9 but got l"
+        );
+        // A six-digit year parses, but the feeds need the day in the first ten characters.
+        assert!(
+            date_label("+++\ntitle = \"A\"\ndate = \"+001999-03-01\"\n+++\n")
+                .starts_with("not a date: ")
         );
         assert_eq!(
             // Unquoted, it is TOML's own date-time, which the TOML parser checks.
