@@ -1,8 +1,10 @@
 //! `weft check`: builds the site in memory and reads the built HTML the way a visitor's browser
 //! would, reporting what the build itself cannot see: links and anchors that no output file
 //! answers (template links, raw Markdown URLs), pages no other page links to, images without
-//! alt text, and wikilink brackets left as text; with `--external`, links to other sites (HEAD, then GET; a timeout; a bounded number
-//! of requests at once; results kept for a day in `.weft-cache/external-links.json`).
+//! alt text, and wikilink brackets left as text; with `--external`, links to other sites (HEAD,
+//! then GET; a timeout; a bounded number of requests at once; definitive answers kept for a day
+//! in `.weft-cache/external-links.json`). Each finding points at the Markdown that wrote it
+//! when a page's text did.
 //!
 //! Build errors are findings too, so one run reports everything. Exit codes follow DESIGN.md:
 //! 0 clean (warnings allowed), 1 content errors (or any warning under `--strict`), 2 usage or I/O
@@ -682,12 +684,17 @@ struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     fn new(base_url: &str, base_path: &str, files: &'a HashSet<&'a str>) -> Resolver<'a> {
-        let placeholder =
-            || Url::parse(&format!("http://site.invalid{base_path}")).expect("a path makes a URL");
+        // The root is the base path on the base URL's host (with its final `/`, which makes
+        // it a folder that relative URLs resolve in).
         let root = Url::parse(base_url)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-            .unwrap_or_else(placeholder);
+            .map(|mut u| {
+                u.set_path(base_path);
+                u
+            })
+            .or_else(|| Url::parse(&format!("http://site.invalid{base_path}")).ok())
+            .unwrap_or_else(|| Url::parse("http://site.invalid/").expect("a valid URL"));
         Resolver {
             root,
             base_path: base_path.to_string(),
@@ -819,6 +826,16 @@ mod tests {
             r.resolve(from, "javascript:void(0)"),
             Target::Ignored
         ));
+    }
+
+    #[test]
+    fn a_base_url_without_its_final_slash_is_still_a_folder() {
+        let files: HashSet<&str> = ["a/index.html"].into();
+        let r = Resolver::new("https://example.org/sub", "/sub/", &files);
+        assert_eq!(
+            internal(r.resolve("b/index.html", "../a/")).0,
+            "a/index.html"
+        );
     }
 
     #[test]
