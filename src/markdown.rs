@@ -98,6 +98,7 @@ pub fn render(body: &str, page_url: &str, resolver: &dyn LinkResolver) -> Render
     let headings = assign_heading_ids(&mut events, &mut out.ids);
     out.toc = nest_toc(headings);
     resolve_links(&mut events, resolver, &mut out);
+    out.broken.extend(undefined_footnotes(&events, body));
     absolutize_relative_urls(&mut events, page_url);
     out.word_count = count_words(&events);
     let summary_end = summary_end(&events);
@@ -431,6 +432,31 @@ impl Footnotes {
             })
             .collect()
     }
+}
+
+/// `[^name]` with no `[^name]: ...` note anywhere on the page: pulldown-cmark leaves it as the
+/// text `[`, `^name`, `]`, which would reach readers as is.
+fn undefined_footnotes(events: &[(Event<'_>, Range<usize>)], body: &str) -> Vec<BrokenLink> {
+    let text = |i: usize| match events.get(i) {
+        Some((Event::Text(t), span)) => Some((t.as_ref(), span.clone())),
+        _ => None,
+    };
+    (0..events.len())
+        .filter_map(|i| {
+            let (_, open) = text(i).filter(|(t, span)| *t == "[" && &body[span.clone()] == "[")?;
+            let (name, _) = text(i + 1).filter(|(t, _)| t.len() > 1 && t.starts_with('^'))?;
+            let (_, close) = text(i + 2).filter(|(t, _)| *t == "]")?;
+            let name = &name[1..];
+            Some(BrokenLink {
+                span: open.start..close.end,
+                reason: Unresolved {
+                    message: format!("footnote [^{name}] has no note"),
+                    label: format!("add its note on a line of its own: [^{name}]: The note."),
+                    ambiguous: false,
+                },
+            })
+        })
+        .collect()
 }
 
 /// `fnref-1` for the first reference to note `1`, `fnref-1-2` for the second.
@@ -790,6 +816,31 @@ mod tests {
         assert_eq!(
             ids,
             ["1", "fn-1", "fn-note", "fnref-1", "fnref-1-2", "fnref-note"]
+        );
+    }
+
+    #[test]
+    fn a_footnote_without_its_note_is_broken_but_escaped_brackets_are_text() {
+        let body = "Text[^missing] and \\[^not a note] and `[^code]`[^1].\n\n[^1]: One.\n";
+        let r = render_at(body, &Fixed);
+        let broken: Vec<(&str, &str, &str)> = r
+            .broken
+            .iter()
+            .map(|b| {
+                (
+                    &body[b.span.clone()],
+                    b.reason.message.as_str(),
+                    b.reason.label.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            broken,
+            [(
+                "[^missing]",
+                "footnote [^missing] has no note",
+                "add its note on a line of its own: [^missing]: The note."
+            )]
         );
     }
 

@@ -580,6 +580,31 @@ error: build failed with 2 errors
 }
 
 #[test]
+fn a_footnote_without_its_note_points_at_the_reference() {
+    let site = TestSite::new().file(
+        "content/a.md",
+        page(
+            "A",
+            "",
+            "IPEC began in 1992[^start].\n\n[^begin]: Para. 3.\n",
+        ),
+    );
+    assert_text(
+        &site.build_err(),
+        r#"error: footnote [^start] has no note
+ --> content/a.md:4:19
+  |
+4 | IPEC began in 1992[^start].
+  |                   ^^^^^^^^ add its note on a line of its own: [^start]: The note.
+  |
+
+error: build failed with 1 error
+"#,
+        "undefined footnote",
+    );
+}
+
+#[test]
 fn the_same_template_error_on_many_pages_is_reported_once() {
     let site = TestSite::new()
         .file("content/a.md", page("A", "", ""))
