@@ -1,21 +1,26 @@
 //! `weft check`: builds the site in memory and reads the built HTML the way a visitor's browser
 //! would, reporting what the build itself cannot see: links and anchors that no output file
-//! answers (template links, raw Markdown URLs), pages no other page links to, and images without
-//! alt text; with `--external`, links to other sites (HEAD, then GET; a timeout; a bounded number
-//! of requests at once; results kept for a day in `.weft-cache/external-links.json`).
+//! answers (template links, raw Markdown URLs), pages no other page links to, images without
+//! alt text, and wikilink brackets left as text; with `--external`, links to other sites (HEAD,
+//! then GET; a timeout; a bounded number of requests at once; definitive answers kept for a day
+//! in `.weft-cache/external-links.json`). Each finding points at the Markdown that wrote it
+//! when a page's text did.
 //!
 //! Build errors are findings too, so one run reports everything. Exit codes follow DESIGN.md:
 //! 0 clean (warnings allowed), 1 content errors (or any warning under `--strict`), 2 usage or I/O
 //! errors. This module never writes the output folder; its only write is the link cache.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use html5gum::{Token, Tokenizer};
 use rayon::prelude::*;
 use serde::Serialize;
+use url::Url;
 
 use crate::error::{Error, ErrorKind, Location};
+use crate::markdown::{self, WrittenUrl};
 use crate::model::{PageId, Site};
 use crate::{Build, Options};
 
@@ -80,7 +85,7 @@ pub enum Severity {
 pub struct Finding {
     pub severity: Severity,
     /// Stable name for tools: a build error's kind (`unknown-reference`) or one of `broken-link`,
-    /// `broken-anchor`, `orphan-page`, `missing-alt`, `broken-external-link`,
+    /// `broken-anchor`, `raw-wikilink`, `orphan-page`, `missing-alt`, `broken-external-link`,
     /// `unreachable-external-link`.
     pub kind: &'static str,
     /// Message, location, label and help, as for any diagnostic.
@@ -296,6 +301,9 @@ struct Reference {
 struct Scan {
     ids: HashSet<String>,
     refs: Vec<Reference>,
+    /// Text readers see holding `[[` or `]]`: a wikilink Markdown did not turn into a link
+    /// (outside code, where brackets are meant).
+    raw_wikilinks: Vec<String>,
 }
 
 /// Where an external URL was first seen, to report it there.
@@ -321,11 +329,8 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
         .collect();
     let pages_by_output: HashMap<String, PageId> =
         site.pages.iter().map(|p| (p.output_path(), p.id)).collect();
-    let resolver = Resolver {
-        base_url: &site.config.base_url,
-        base_path: site.base_path().to_string(),
-        files: &files,
-    };
+    let resolver = Resolver::new(&site.config.base_url, site.base_path(), &files);
+    let sources = Sources::new(site);
     let mut findings = Vec::new();
     let mut template_links: BTreeMap<String, (Finding, usize)> = BTreeMap::new();
     let mut linked: HashSet<PageId> = HashSet::new();
@@ -336,7 +341,7 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
         let mut seen = HashSet::new();
         for r in &scan.refs {
             if let Some(alt) = &r.alt {
-                if let Some(f) = missing_alt(site, page.map(|p| p.id), output, &r.url, alt) {
+                if let Some(f) = missing_alt(&sources, page.map(|p| p.id), output, &r.url, alt) {
                     findings.push(f);
                 }
             }
@@ -344,7 +349,7 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
                 continue;
             }
             // Locating a URL in the sources is slow: only for what gets reported.
-            let locate_it = || locate(site, page.map(|p| p.id), output, &r.url);
+            let locate_it = || sources.locate(page.map(|p| p.id), output, &r.url);
             match resolver.resolve(output, &r.url) {
                 Target::Ignored => {}
                 Target::External(url) => {
@@ -402,6 +407,12 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
             }
         }
     }
+    for (output, scan) in &scans {
+        let page = pages_by_output.get(*output).copied();
+        for snippet in &scan.raw_wikilinks {
+            findings.push(raw_wikilink(&sources, page, output, snippet));
+        }
+    }
     for (_, (mut finding, n)) in template_links {
         finding.detail = finding.detail.help(format!(
             "the link is made by a template (found on {n} page{}); fix it in the theme or the site's templates/",
@@ -443,8 +454,30 @@ fn orphan(site: &Site, id: PageId) -> Finding {
     }
 }
 
+fn raw_wikilink(sources: &Sources, page: Option<PageId>, output: &str, snippet: &str) -> Finding {
+    // Smart punctuation changes quotes and dashes: the Markdown has what comes before them.
+    let written = snippet
+        .split([
+            '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2013}', '\u{2014}', '\u{2026}',
+        ])
+        .next()
+        .unwrap_or(snippet);
+    let (place, _) = sources.locate(page, output, written);
+    Finding {
+        severity: Severity::Error,
+        kind: "raw-wikilink",
+        detail: Error::new(
+            ErrorKind::BrokenLink,
+            format!("wikilink brackets left as text: {snippet}"),
+        )
+        .at(place)
+        .label("readers see this as text, not as a link")
+        .help("write a wikilink on one line as [[Name]] or [[Name|label]] (in a table cell too); to show double brackets as text, put them in `code`"),
+    }
+}
+
 fn missing_alt(
-    site: &Site,
+    sources: &Sources,
     page: Option<PageId>,
     output: &str,
     src: &str,
@@ -453,7 +486,7 @@ fn missing_alt(
     if alt.as_ref().is_some_and(|text| !text.trim().is_empty()) {
         return None;
     }
-    let (place, from_source) = locate(site, page, output, src);
+    let (place, from_source) = sources.locate(page, output, src);
     // An empty alt marks a decorative image in a template; in Markdown it is a forgotten one.
     let missing = alt.is_none() || from_source;
     missing.then(|| Finding {
@@ -469,70 +502,163 @@ fn missing_alt(
     })
 }
 
-/// Where a URL appears: in a page's source file when it is written there (`true`) — the page
-/// itself, else the first page (by path) whose body has it, as when a section shows a child's
-/// summary — else the page's file alone, or the output file for pages that are not content.
-fn locate(site: &Site, page: Option<PageId>, output: &str, url: &str) -> (Location, bool) {
-    let in_body = |id: PageId| {
-        let page = site.page(id);
-        let at = page.body().find(url).filter(|_| !url.is_empty())?;
-        let start = page.body_offset + at;
-        Some(Location::new(
-            &page.file(),
-            &page.text,
-            start..start + url.len(),
-        ))
-    };
-    if let Some(place) = page.and_then(in_body) {
-        return (place, true);
+/// The pages' Markdown, read back to find where a URL of the built HTML is written. Each
+/// page's URLs are gathered once, when first needed: most checks never need any.
+struct Sources<'a> {
+    site: &'a Site,
+    written: Vec<OnceCell<Vec<WrittenUrl>>>,
+}
+
+impl<'a> Sources<'a> {
+    fn new(site: &'a Site) -> Sources<'a> {
+        Sources {
+            site,
+            written: site.pages.iter().map(|_| OnceCell::new()).collect(),
+        }
     }
-    if let Some(place) = (0..site.pages.len()).find_map(in_body) {
-        return (place, true);
+
+    /// Where a URL appears: in a page's source file when it is written there (`true`) — the
+    /// page itself, else the first page (by path) whose body has it, as when a section shows
+    /// a child's summary — else the page's file alone, or the output file for pages that are
+    /// not content.
+    fn locate(&self, page: Option<PageId>, output: &str, url: &str) -> (Location, bool) {
+        if url.is_empty() {
+            return (self.file_of(page, output), false);
+        }
+        let decoded = percent_decode(url);
+        let in_body = |id: PageId| self.in_body(id, url, &decoded);
+        if let Some(place) = page.and_then(in_body) {
+            return (place, true);
+        }
+        if let Some(place) = (0..self.site.pages.len()).find_map(in_body) {
+            return (place, true);
+        }
+        (self.file_of(page, output), false)
     }
-    match page {
-        Some(id) => (Location::file_only(&site.page(id).file()), false),
-        None => (Location::file_only(output), false),
+
+    /// `url` in page `id`'s Markdown: a Markdown link or image (relative URLs were made
+    /// absolute in the HTML), else the text itself (raw HTML in the Markdown).
+    fn in_body(&self, id: PageId, url: &str, decoded: &str) -> Option<Location> {
+        let page = self.site.page(id);
+        let written = self.written[id]
+            .get_or_init(|| markdown::written_urls(page.body(), &self.site.url(id)));
+        let span = match written.iter().find(|w| w.url == decoded) {
+            Some(w) => w.span.clone(),
+            None => {
+                let at = page.body().find(url)?;
+                at..at + url.len()
+            }
+        };
+        let span = (span.start + page.body_offset)..(span.end + page.body_offset);
+        Some(Location::new(&page.file(), &page.text, span))
+    }
+
+    fn file_of(&self, page: Option<PageId>, output: &str) -> Location {
+        match page {
+            Some(id) => Location::file_only(&self.site.page(id).file()),
+            None => Location::file_only(output),
+        }
     }
 }
 
-/// Every id, every `<a name>`, and every URL in `href`/`src` of one HTML file.
+/// Elements whose text is shown as written: brackets there are meant.
+const VERBATIM: &[&str] = &["code", "pre", "kbd", "samp", "script", "style", "textarea"];
+
+/// Every id, every `<a name>`, every URL in `href`/`src`, and raw wikilink text of one HTML
+/// file.
 fn scan(html: &str) -> Scan {
     let mut out = Scan::default();
     let mut emitter = html5gum::DefaultEmitter::default();
     emitter.naively_switch_states(true);
+    let mut verbatim = 0usize;
+    let mut text = String::new();
     for token in Tokenizer::new_with_emitter(html, emitter).flatten() {
-        let Token::StartTag(tag) = token else {
-            continue;
-        };
-        let name = String::from_utf8_lossy(&tag.name).into_owned();
-        let attr = |key: &str| {
-            tag.attributes
-                .get(key.as_bytes())
-                .map(|v| String::from_utf8_lossy(&v.value).into_owned())
-        };
-        if let Some(id) = attr("id") {
-            out.ids.insert(id);
-        }
-        if name == "a" {
-            if let Some(n) = attr("name") {
-                out.ids.insert(n);
+        match token {
+            Token::String(chars) => {
+                if verbatim == 0 {
+                    text.push_str(&String::from_utf8_lossy(&chars));
+                }
+                continue;
             }
+            Token::EndTag(tag)
+                if VERBATIM.contains(&String::from_utf8_lossy(&tag.name).as_ref()) =>
+            {
+                verbatim = verbatim.saturating_sub(1);
+            }
+            Token::StartTag(tag) => {
+                let name = String::from_utf8_lossy(&tag.name).into_owned();
+                if VERBATIM.contains(&name.as_str()) && !tag.self_closing {
+                    verbatim += 1;
+                }
+                let attr = |key: &str| {
+                    tag.attributes
+                        .get(key.as_bytes())
+                        .map(|v| String::from_utf8_lossy(&v.value).into_owned())
+                };
+                scan_tag(&name, attr, &mut out);
+            }
+            _ => {}
         }
-        let url_attr = match name.as_str() {
-            "a" | "link" | "area" => "href",
-            "img" | "script" | "iframe" | "source" | "audio" | "video" | "embed" => "src",
-            _ => continue,
-        };
-        if let Some(url) = attr(url_attr) {
-            let alt = (name == "img").then(|| attr("alt"));
-            out.refs.push(Reference {
-                tag: name,
-                url: url.trim().to_string(),
-                alt,
-            });
+        out.raw_wikilinks.extend(raw_wikilinks(&text));
+        text.clear();
+    }
+    out.raw_wikilinks.extend(raw_wikilinks(&text));
+    out
+}
+
+/// The ids and the URL of one start tag.
+fn scan_tag(name: &str, attr: impl Fn(&str) -> Option<String>, out: &mut Scan) {
+    if let Some(id) = attr("id") {
+        out.ids.insert(id);
+    }
+    if name == "a" {
+        if let Some(n) = attr("name") {
+            out.ids.insert(n);
         }
     }
-    out
+    let url_attr = match name {
+        "a" | "link" | "area" => "href",
+        "img" | "script" | "iframe" | "source" | "audio" | "video" | "embed" => "src",
+        _ => return,
+    };
+    if let Some(url) = attr(url_attr) {
+        let alt = (name == "img").then(|| attr("alt"));
+        out.refs.push(Reference {
+            tag: name.to_string(),
+            url: url.trim().to_string(),
+            alt,
+        });
+    }
+}
+
+/// Each `[[` (with what follows it, up to its `]]` or 60 characters) and each `]]` without
+/// its `[[` (with up to 40 characters before it) in one run of text.
+fn raw_wikilinks(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = text[at..].find(['[', ']']).map(|i| at + i) {
+        let rest = &text[i..];
+        if rest.starts_with("[[") {
+            let end = rest.find("]]").map_or(rest.len(), |j| j + 2);
+            let end = rest.char_indices().nth(60).map_or(end, |(j, _)| end.min(j));
+            let snippet = rest[..end].lines().next().unwrap_or_default();
+            found.push(snippet.trim_end().to_string());
+            at = i + end.max(2);
+        } else if rest.starts_with("]]") {
+            let before = &text[..i];
+            let start = before
+                .char_indices()
+                .rev()
+                .nth(39)
+                .map_or(0, |(j, _)| j)
+                .max(before.rfind('\n').map_or(0, |j| j + 1));
+            found.push(text[start..i + 2].trim_start().to_string());
+            at = i + 2;
+        } else {
+            at = i + 1;
+        }
+    }
+    found
 }
 
 enum Target {
@@ -546,51 +672,65 @@ enum Target {
     },
 }
 
-/// Turns a URL found in an output file into a file of the built site, as a static host would.
+/// Turns a URL found in an output file into a file of the built site: the URL is resolved
+/// against the page's own URL as a browser resolves it (WHATWG URL rules: `..` and `.`
+/// segments, `//host`, queries), then looked up as a static host would look it up.
 struct Resolver<'a> {
-    base_url: &'a str,
+    /// The site's root URL; a placeholder host when `base_url` is only a path.
+    root: Url,
     base_path: String,
     files: &'a HashSet<&'a str>,
 }
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
+    fn new(base_url: &str, base_path: &str, files: &'a HashSet<&'a str>) -> Resolver<'a> {
+        // The root is the base path on the base URL's host (with its final `/`, which makes
+        // it a folder that relative URLs resolve in).
+        let root = Url::parse(base_url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+            .map(|mut u| {
+                u.set_path(base_path);
+                u
+            })
+            .or_else(|| Url::parse(&format!("http://site.invalid{base_path}")).ok())
+            .unwrap_or_else(|| Url::parse("http://site.invalid/").expect("a valid URL"));
+        Resolver {
+            root,
+            base_path: base_path.to_string(),
+            files,
+        }
+    }
+
     fn resolve(&self, from: &str, url: &str) -> Target {
-        let lower = url.to_ascii_lowercase();
-        if url.is_empty()
-            || ["mailto:", "tel:", "javascript:", "data:"]
-                .iter()
-                .any(|p| lower.starts_with(p))
-        {
+        if url.is_empty() {
             return Target::Ignored;
         }
-        let (rest, anchor) = match url.split_once('#') {
-            Some((r, a)) => (r, Some(percent_decode(a)).filter(|a| !a.is_empty())),
-            None => (url, None),
+        let page = self.root.join(from).unwrap_or_else(|_| self.root.clone());
+        let Ok(absolute) = page.join(url) else {
+            // Not a URL at all (`http://[x`): no file answers it.
+            return Target::Internal {
+                path: format!("../{url}"),
+                anchor: None,
+            };
         };
-        let rest = rest.split('?').next().unwrap_or_default();
-        let path = if let Some(inside) = rest.strip_prefix(self.base_url) {
-            inside.to_string()
-        } else if lower.starts_with("http://")
-            || lower.starts_with("https://")
-            || lower.starts_with("//")
-        {
-            return Target::External(url.to_string());
-        } else if lower.contains(':')
-            && !lower.starts_with('/')
-            && lower.find(':') < lower.find('/')
-        {
-            return Target::Ignored; // another scheme
-        } else if let Some(absolute) = rest.strip_prefix('/') {
-            match ("/".to_string() + absolute).strip_prefix(&self.base_path) {
-                Some(inside) => inside.to_string(),
-                None => format!("../{absolute}"), // outside the site: never a file of it
-            }
-        } else if rest.is_empty() {
-            from.to_string()
-        } else {
-            join(from, rest)
+        if !matches!(absolute.scheme(), "http" | "https") {
+            return Target::Ignored; // mailto:, tel:, javascript:, data:, ...
+        }
+        let path = absolute.path();
+        let inside = path.strip_prefix(self.base_path.as_str());
+        let written_with_host = url.starts_with("//") || Url::parse(url).is_ok();
+        if absolute.origin() != self.root.origin() || (inside.is_none() && written_with_host) {
+            return Target::External(absolute.to_string());
+        }
+        let anchor = absolute
+            .fragment()
+            .map(percent_decode)
+            .filter(|a| !a.is_empty());
+        let mut path = match inside {
+            Some(inside) => percent_decode(inside),
+            None => format!("..{}", percent_decode(path)), // outside the site: never a file of it
         };
-        let mut path = percent_decode(&path);
         if path.is_empty() || path.ends_with('/') {
             path.push_str("index.html");
         } else if !self.files.contains(path.as_str())
@@ -600,24 +740,6 @@ impl Resolver<'_> {
         }
         Target::Internal { path, anchor }
     }
-}
-
-/// `countries/kenya/index.html` + `../benin/` -> `countries/benin/`.
-fn join(from: &str, relative: &str) -> String {
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
-    for segment in relative.split('/') {
-        match segment {
-            "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    parts.join("/")
 }
 
 /// `c%C3%B4te` -> `côte`; malformed escapes are kept as written.
@@ -637,11 +759,7 @@ mod tests {
     use super::*;
 
     fn resolver<'a>(files: &'a HashSet<&'a str>) -> Resolver<'a> {
-        Resolver {
-            base_url: "https://example.org/sub/",
-            base_path: "/sub/".into(),
-            files,
-        }
+        Resolver::new("https://example.org/sub/", "/sub/", files)
     }
 
     fn internal(t: Target) -> (String, Option<String>) {
@@ -682,6 +800,55 @@ mod tests {
     }
 
     #[test]
+    fn relative_urls_resolve_as_a_browser_resolves_them() {
+        let files: HashSet<&str> = ["a/index.html", "maps/chart.svg"].into();
+        let r = resolver(&files);
+        let from = "a/b/index.html";
+        // What the Markdown renderer makes of `../../maps/chart.svg` on page /sub/a/b/.
+        assert_eq!(
+            internal(r.resolve(from, "/sub/a/b/../../maps/chart.svg")).0,
+            "maps/chart.svg"
+        );
+        assert_eq!(internal(r.resolve(from, "./../../a/./")).0, "a/index.html");
+        assert_eq!(
+            internal(r.resolve(from, "../../../../x/")).0,
+            "../x/index.html"
+        );
+        assert!(matches!(
+            r.resolve(from, "//other.org/x"),
+            Target::External(u) if u == "https://other.org/x"
+        ));
+        assert!(matches!(
+            r.resolve(from, "https://example.org/elsewhere/"),
+            Target::External(_)
+        ));
+        assert!(matches!(
+            r.resolve(from, "javascript:void(0)"),
+            Target::Ignored
+        ));
+    }
+
+    #[test]
+    fn a_base_url_without_its_final_slash_is_still_a_folder() {
+        let files: HashSet<&str> = ["a/index.html"].into();
+        let r = Resolver::new("https://example.org/sub", "/sub/", &files);
+        assert_eq!(
+            internal(r.resolve("b/index.html", "../a/")).0,
+            "a/index.html"
+        );
+    }
+
+    #[test]
+    fn a_site_without_a_host_resolves_from_its_path() {
+        let files: HashSet<&str> = ["maps/chart.svg"].into();
+        let r = Resolver::new("/", "/", &files);
+        assert_eq!(
+            internal(r.resolve("a/index.html", "/a/../maps/chart.svg")).0,
+            "maps/chart.svg"
+        );
+    }
+
+    #[test]
     fn percent_escapes_are_decoded() {
         assert_eq!(percent_decode("c%C3%B4te%20d"), "côte d");
         assert_eq!(percent_decode("100%"), "100%");
@@ -695,6 +862,21 @@ mod tests {
         assert_eq!(urls, ["/a/", "i.png", "j.png"]);
         assert_eq!(s.refs[1].alt, Some(None));
         assert_eq!(s.refs[2].alt, Some(Some("J".into())));
+    }
+
+    #[test]
+    fn raw_wikilink_text_is_found_outside_code() {
+        let s = scan("<td>[[University of Heidelberg</td><td>Heidelberg]] and [[B]]</td><p><code>[[a]]</code> <pre>x]]</pre> a [b]</p>");
+        assert_eq!(
+            s.raw_wikilinks,
+            ["[[University of Heidelberg", "Heidelberg]]", "[[B]]"]
+        );
+        let long = format!("[[{}", "x".repeat(100));
+        assert_eq!(raw_wikilinks(&long), [&long[..60]]);
+        assert_eq!(
+            raw_wikilinks("line\nand a long text before the brackets ]]"),
+            ["and a long text before the brackets ]]"]
+        );
     }
 
     #[test]

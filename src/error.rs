@@ -34,6 +34,23 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Whether an error of this kind is about a file itself (reading it, its front matter,
+    /// the configuration), and so may be the cause of errors elsewhere.
+    pub fn is_cause(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Config
+                | ErrorKind::Io
+                | ErrorKind::Unreadable
+                | ErrorKind::NotUtf8
+                | ErrorKind::FrontMatter
+                | ErrorKind::Toml
+                | ErrorKind::MissingTitle
+                | ErrorKind::UnknownKey
+                | ErrorKind::InvalidValue
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Config => "config",
@@ -301,7 +318,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Every error of one build, in a stable order (file, line, column, message).
+/// Every error of one build, in a stable order: causes first, then by file, line, column,
+/// message.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Errors(pub Vec<Error>);
 
@@ -340,10 +358,20 @@ impl Errors {
     }
 }
 
-fn sort_key(e: &Error) -> (String, usize, usize, String) {
+/// Causes first (a file that cannot be read, a front matter with errors: what may make other
+/// errors), then by file, line, column and message. The first error shown (`weft serve`'s
+/// overlay shows it on top) is then one to fix first.
+fn sort_key(e: &Error) -> (bool, String, usize, usize, String) {
+    let not_a_cause = !e.kind.is_cause();
     match &e.location {
-        Some(l) => (l.file.clone(), l.line, l.column, e.message.clone()),
-        None => (String::new(), 0, 0, e.message.clone()),
+        Some(l) => (
+            not_a_cause,
+            l.file.clone(),
+            l.line,
+            l.column,
+            e.message.clone(),
+        ),
+        None => (not_a_cause, String::new(), 0, 0, e.message.clone()),
     }
 }
 

@@ -35,7 +35,7 @@ pub const KNOWN_KEYS: &[&str] = &[
 pub struct FrontMatter {
     pub title: String,
     pub description: Option<String>,
-    /// `YYYY-MM-DD`, possibly followed by a time.
+    /// `YYYY-MM-DD` (a real day, checked with jiff), possibly followed by a time.
     pub date: Option<String>,
     pub updated: Option<String>,
     pub weight: Option<i64>,
@@ -103,6 +103,45 @@ pub fn parse<'a>(
     } else {
         Err(reader.errors)
     }
+}
+
+/// What can be told of a file whose front matter has errors, so that it still stands as a
+/// link target by its path and, as far as its front matter says, by its names: the links and
+/// references to it are then not reported, only the cause. Returns the front matter with
+/// `title`, `slug`, `also_known_as` and `draft` where they could be read (from the whole
+/// TOML, else from the lines that parse on their own) and nothing else, and the body's offset
+/// (the end of the file when the front matter does not end).
+pub fn recover(text: &str, collections: &BTreeSet<String>) -> (FrontMatter, usize) {
+    let Ok((toml_range, body_offset)) = split("", text) else {
+        return (FrontMatter::default(), text.len());
+    };
+    let toml_text = &text[toml_range];
+    let readable: String = match DeTable::parse(toml_text) {
+        Ok(_) => toml_text.to_string(),
+        Err(_) => toml_text
+            .lines()
+            .filter(|line| DeTable::parse(line).is_ok())
+            .map(|line| format!("{line}\n"))
+            .collect(),
+    };
+    let Ok(table) = DeTable::parse(&readable) else {
+        return (FrontMatter::default(), body_offset);
+    };
+    let mut reader = Reader {
+        file: "",
+        text: &readable,
+        offset: 0,
+        errors: Vec::new(),
+    };
+    let read = reader.front_matter(table.get_ref(), collections, 0);
+    let names = FrontMatter {
+        title: read.title,
+        slug: read.slug,
+        also_known_as: read.also_known_as,
+        draft: read.draft,
+        ..FrontMatter::default()
+    };
+    (names, body_offset)
 }
 
 /// Finds the TOML between the opening `+++` line and the closing one.
@@ -238,13 +277,15 @@ impl Reader<'_> {
             DeValue::String(s) => s.to_string(),
             _ => String::new(),
         };
-        if is_date(&text) {
-            return Some(text);
-        }
+        let problem = match check_date(&text) {
+            Ok(()) => return Some(text),
+            Err(_) if text.is_empty() => "expected a date like 1999-03-01".to_string(),
+            Err(reason) => format!("not a date: {reason}"),
+        };
         self.errors.push(
             Error::new(ErrorKind::InvalidValue, format!("invalid date for `{key}`"))
                 .at(self.location(value.span()))
-                .label("expected a date like 1999-03-01")
+                .label(problem)
                 .help(expected_type(key)),
         );
         None
@@ -336,14 +377,21 @@ fn expected_type(key: &str) -> String {
     format!("`{key}` takes {what}")
 }
 
-fn is_date(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit)
+/// `Ok` for a calendar date (`1999-03-01`) or a date-time (`1999-03-01T10:00:00`, with an
+/// optional offset); else jiff's reason (`1999-13-45`: the month is not in 1..=12). jiff knows
+/// month lengths and leap years, so `1999-02-29` is refused and `2000-02-29` accepted.
+fn check_date(text: &str) -> Result<(), String> {
+    // The feeds and the sitemap take the first ten characters as the day.
+    let day = text.get(..10).unwrap_or(text);
+    day.parse::<jiff::civil::Date>()
+        .map_err(|e| e.to_string())?;
+    if text.len() == day.len() || text.parse::<jiff::Timestamp>().is_ok() {
+        return Ok(());
+    }
+    // A date-time without offset (jiff refuses a `Z` there: the timestamp above took those).
+    text.parse::<jiff::civil::DateTime>()
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// Spanned TOML value -> plain `toml::Value` (so serde can type it).
@@ -452,6 +500,69 @@ mod tests {
                 ErrorKind::MissingTitle
             ]
         );
+    }
+
+    fn date_label(text: &str) -> String {
+        let errors = parse("a.md", text, &collections()).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        errors[0].label.clone().unwrap()
+    }
+
+    #[test]
+    fn impossible_dates_are_refused_with_the_reason() {
+        assert_eq!(
+            date_label("+++\ntitle = \"A\"\ndate = \"1999-13-45\"\n+++\n"),
+            "not a date: failed to parse two digit integer as month: parameter 'month' is not in the required range of 1..=12"
+        );
+        assert_eq!(
+            date_label("+++\ntitle = \"A\"\nupdated = \"1999-02-29\"\n+++\n"),
+            "not a date: parsed date is not valid: parameter 'day' for `1999-02` is invalid, must be in range `1..=28`"
+        );
+        assert_eq!(
+            date_label("+++\ntitle = \"A\"\ndate = \"1999-03-01 lunch\"\n+++\n"),
+            "not a date: failed to parse two digit integer as hour: invalid digit, expected 0-9 but got l"
+        );
+        // A six-digit year parses, but the feeds need the day in the first ten characters.
+        assert!(
+            date_label("+++\ntitle = \"A\"\ndate = \"+001999-03-01\"\n+++\n")
+                .starts_with("not a date: ")
+        );
+        assert_eq!(
+            // Unquoted, it is TOML's own date-time, which the TOML parser checks.
+            date_label("+++\ntitle = \"A\"\ndate = 1999-02-30\n+++\n"),
+            "invalid date, expected day between 01 and 28"
+        );
+    }
+
+    #[test]
+    fn real_dates_and_date_times_pass() {
+        for date in [
+            "\"2000-02-29\"",
+            "\"1999-03-01T10:00:00Z\"",
+            "\"1999-03-01T10:00:00+02:00\"",
+            "\"1999-03-01 10:00:00\"",
+            "1999-03-01T10:00:00",
+            "1999-03-01",
+        ] {
+            let text = format!("+++\ntitle = \"A\"\ndate = {date}\n+++\n");
+            let fm = parse("a.md", &text, &collections()).unwrap().front_matter;
+            assert!(fm.date.is_some(), "{date}");
+        }
+    }
+
+    #[test]
+    fn a_broken_front_matter_still_tells_the_names_it_can() {
+        let text = "+++\ntitle = \"Kenya\"\nalso_known_as = [\"Republic of Kenya\"]\nweight = \nslug = \"ke\"\ncountries = [\"X\"]\n+++\nBody\n";
+        assert!(parse("a.md", text, &collections()).is_err());
+        let (fm, body_offset) = recover(text, &collections());
+        assert_eq!(
+            (fm.title.as_str(), fm.slug.as_deref(), &fm.also_known_as[..]),
+            ("Kenya", Some("ke"), &["Republic of Kenya".to_string()][..])
+        );
+        assert!(fm.references.is_empty());
+        assert_eq!(&text[body_offset..], "Body\n");
+        let (fm, body_offset) = recover("+++\ntitle = \"A\"\n", &collections());
+        assert_eq!((fm.title.as_str(), body_offset), ("", 16));
     }
 
     #[test]

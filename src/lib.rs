@@ -251,33 +251,59 @@ fn parse_documents(
     errors: &mut Vec<Error>,
     draft_bundles: &mut Vec<String>,
 ) -> Vec<model::Parsed> {
-    let results: Vec<Result<model::Parsed, Vec<Error>>> = documents
+    let results: Vec<(model::Parsed, Vec<Error>)> = documents
         .into_par_iter()
         .map(|doc| {
             let shown = format!("content/{}", doc.path);
-            let parsed = frontmatter::parse(&shown, &doc.text, collections)?;
-            let (front_matter, body_offset) = (parsed.front_matter, parsed.body_offset);
-            Ok(model::Parsed {
+            let (front_matter, body_offset, errors) =
+                match frontmatter::parse(&shown, &doc.text, collections) {
+                    Ok(parsed) => (parsed.front_matter, parsed.body_offset, Vec::new()),
+                    Err(errors) => {
+                        let (names, body_offset) = frontmatter::recover(&doc.text, collections);
+                        (names, body_offset, errors)
+                    }
+                };
+            let parsed = model::Parsed {
                 path: doc.path,
                 text: doc.text,
                 front_matter,
                 body_offset,
-            })
+            };
+            (parsed, errors)
         })
         .collect();
-    let mut parsed = Vec::with_capacity(results.len());
-    for r in results {
-        match r {
-            Ok(p) if p.front_matter.draft && !drafts => {
-                if let Some(dir) = p.path.strip_suffix("/index.md") {
-                    draft_bundles.push(format!("{dir}/"));
-                }
+    // A file that cannot be read stands as a link target by its path, as one whose front
+    // matter has errors does (with what could be read of it): the build reports the cause,
+    // not every link to it.
+    let unreadable = errors.iter().filter_map(unreadable_document);
+    let placeholders: Vec<model::Parsed> = unreadable.collect();
+    let mut parsed = Vec::with_capacity(results.len() + placeholders.len());
+    parsed.extend(placeholders);
+    for (p, e) in results {
+        if p.front_matter.draft && !drafts {
+            if let Some(dir) = p.path.strip_suffix("/index.md") {
+                draft_bundles.push(format!("{dir}/"));
             }
-            Ok(p) => parsed.push(p),
-            Err(e) => errors.extend(e),
+        } else {
+            parsed.push(p);
         }
+        errors.extend(e);
     }
     parsed
+}
+
+/// An empty stand-in for a content file that could not be read (its load error names it).
+fn unreadable_document(e: &Error) -> Option<model::Parsed> {
+    if !matches!(e.kind, ErrorKind::Unreadable | ErrorKind::NotUtf8) {
+        return None;
+    }
+    let path = e.location.as_ref()?.file.strip_prefix("content/")?;
+    path.ends_with(".md").then(|| model::Parsed {
+        path: path.to_string(),
+        text: String::new(),
+        front_matter: frontmatter::FrontMatter::default(),
+        body_offset: 0,
+    })
 }
 
 fn render_markdown(site: &Site, names: &Names) -> Vec<Rendered> {

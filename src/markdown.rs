@@ -5,7 +5,8 @@
 //! No IO, no knowledge of the site's model: links are resolved by the caller's resolver, and
 //! anchors are only recorded here (they are checked once every page's ids are known).
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{html, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
@@ -86,33 +87,131 @@ pub struct Rendered {
 
 const MORE_MARKER: &str = "<!-- more -->";
 
-/// Renders `body`; links are resolved with `resolver`.
 /// Renders `body`, the Markdown of the page at `page_url` (its URL with the base path); links
 /// are resolved with `resolver`, and relative link and image URLs are made absolute from
 /// `page_url`, so a summary shown on another page still points at the page's files.
 pub fn render(body: &str, page_url: &str, resolver: &dyn LinkResolver) -> Rendered {
-    let mut events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, options())
-        .into_offset_iter()
-        .collect();
+    let source = Source::new(body);
+    let mut events = source.events();
     let mut out = Rendered::default();
+    let footnotes = Footnotes::new(&events, &mut out.ids);
     let headings = assign_heading_ids(&mut events, &mut out.ids);
     out.toc = nest_toc(headings);
     resolve_links(&mut events, resolver, &mut out);
+    out.broken.extend(undefined_footnotes(&events, body));
     absolutize_relative_urls(&mut events, page_url);
     out.word_count = count_words(&events);
     let summary_end = summary_end(&events);
     if let Some(end) = summary_end {
-        html::push_html(
-            &mut out.summary,
-            events[..end].iter().map(|(e, _)| e.clone()),
-        );
+        let summary = events[..end].iter().map(|(e, _)| e.clone());
+        html::push_html(&mut out.summary, footnotes.in_summary(summary, page_url));
     }
     out.html.reserve(body.len() * 3 / 2);
-    html::push_html(&mut out.html, events.into_iter().map(|(e, _)| e));
+    html::push_html(&mut out.html, footnotes.in_page(events));
     // Every page's HTML is kept until the build ends: drop the growth slack.
     out.html.shrink_to_fit();
     out.summary.shrink_to_fit();
     out
+}
+
+/// A page's Markdown as pulldown-cmark is given it. GFM splits a table row at every `|`
+/// before it reads the cells' text, so `| [[University of Heidelberg|Heidelberg]] |` would
+/// become two cells and ship `[[University of Heidelberg` as text. In table rows, the `|` of a
+/// `[[name|label]]` is escaped here (`\|`, GFM's way to write a `|` inside a cell) before the
+/// real parse, so the label form works in tables as it does in paragraphs; event spans are
+/// mapped back to the text as written, so errors still point at the author's file.
+struct Source<'a> {
+    text: Cow<'a, str>,
+    /// Offsets, in `text`, of the backslashes added (ascending).
+    added: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    fn new(body: &'a str) -> Source<'a> {
+        let added_before = if may_split_a_wikilink(body) {
+            pipes_in_table_wikilinks(body)
+        } else {
+            Vec::new()
+        };
+        if added_before.is_empty() {
+            return Source {
+                text: Cow::Borrowed(body),
+                added: Vec::new(),
+            };
+        }
+        let mut text = String::with_capacity(body.len() + added_before.len());
+        let mut from = 0;
+        let mut added = Vec::with_capacity(added_before.len());
+        for &pipe in &added_before {
+            text.push_str(&body[from..pipe]);
+            added.push(text.len());
+            text.push('\\');
+            from = pipe;
+        }
+        text.push_str(&body[from..]);
+        Source {
+            text: Cow::Owned(text),
+            added,
+        }
+    }
+
+    /// The parse, with spans in the text as written.
+    fn events(&self) -> Vec<(Event<'_>, Range<usize>)> {
+        Parser::new_ext(&self.text, options())
+            .into_offset_iter()
+            .map(|(event, span)| (event, self.written(span.start)..self.written(span.end)))
+            .collect()
+    }
+
+    /// An offset in the parsed text -> the same place in the text as written.
+    fn written(&self, offset: usize) -> usize {
+        offset - self.added.partition_point(|&at| at < offset)
+    }
+}
+
+/// A cheap test before the table scan (a parse): some line looks like a table row holding a
+/// `[[name|label]]` (a `|` inside the brackets and one outside them).
+fn may_split_a_wikilink(body: &str) -> bool {
+    body.contains("[[")
+        && body.lines().any(|line| {
+            let inside = pipes_in_wikilinks(line).len();
+            inside > 0 && line.matches('|').count() > inside
+        })
+}
+
+/// Offsets of each unescaped `|` inside a `[[...]]` on one line of a table.
+fn pipes_in_table_wikilinks(body: &str) -> Vec<usize> {
+    let tables = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .filter_map(|(event, span)| matches!(event, Event::Start(Tag::Table(_))).then_some(span));
+    let mut pipes = Vec::new();
+    for table in tables {
+        let mut line_start = table.start;
+        for line in body[table.clone()].split_inclusive('\n') {
+            pipes.extend(pipes_in_wikilinks(line).into_iter().map(|i| line_start + i));
+            line_start += line.len();
+        }
+    }
+    pipes
+}
+
+/// Offsets in `line` of each `|` between a `[[` and the next `]]`, not already escaped.
+fn pipes_in_wikilinks(line: &str) -> Vec<usize> {
+    let mut pipes = Vec::new();
+    let mut from = 0;
+    while let Some(open) = line[from..].find("[[").map(|i| from + i) {
+        let Some(close) = line[open..].find("]]").map(|i| open + i) else {
+            break;
+        };
+        let inside = &line[open + 2..close];
+        for (i, _) in inside.match_indices('|') {
+            if !inside[..i].ends_with('\\') {
+                pipes.push(open + 2 + i);
+            }
+        }
+        from = close + 2;
+    }
+    pipes
 }
 
 /// Gives every heading an id (its own `{#id}` or one made from its text, unique in the page)
@@ -122,14 +221,6 @@ fn assign_heading_ids(
     ids: &mut HashSet<String>,
 ) -> Vec<(u8, String, String)> {
     let mut headings = Vec::new();
-    for e in events.iter() {
-        if let Event::FootnoteReference(name) = &e.0 {
-            ids.insert(format!("fnref-{name}"));
-        }
-        if let Event::Start(Tag::FootnoteDefinition(name)) = &e.0 {
-            ids.insert(name.to_string());
-        }
-    }
     let mut i = 0;
     while i < events.len() {
         if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {
@@ -193,6 +284,190 @@ fn unique_id(wanted: String, ids: &mut HashSet<String>) -> String {
     candidate
 }
 
+/// Footnotes as the page shows them: numbered in the order they first appear, with ids that
+/// cannot collide with heading ids (`fn-1` for the note, `fnref-1`, `fnref-1-2`, ... for its
+/// references), and a back-link (↩) from the note to each of its references.
+/// pulldown-cmark's own writer uses the bare name as id (`id="1"`) and links one way only.
+#[derive(Default)]
+struct Footnotes {
+    /// Per footnote name: its number and its id stem (`1` for `fn-1`).
+    notes: HashMap<String, (usize, String)>,
+    /// Per footnote name: how many times the text refers to it.
+    references: HashMap<String, usize>,
+}
+
+impl Footnotes {
+    /// Numbers the footnotes of `events` and records their ids in `ids`.
+    fn new(events: &[(Event<'_>, Range<usize>)], ids: &mut HashSet<String>) -> Footnotes {
+        let mut footnotes = Footnotes::default();
+        let mut stems = HashSet::new();
+        for (event, _) in events {
+            let name = match event {
+                Event::FootnoteReference(name) => {
+                    *footnotes.references.entry(name.to_string()).or_default() += 1;
+                    name
+                }
+                Event::Start(Tag::FootnoteDefinition(name)) => name,
+                _ => continue,
+            };
+            if !footnotes.notes.contains_key(name.as_ref()) {
+                let number = footnotes.notes.len() + 1;
+                let stem = unique_id(slugify_id(name), &mut stems);
+                footnotes.notes.insert(name.to_string(), (number, stem));
+            }
+        }
+        for (name, (_, stem)) in &footnotes.notes {
+            ids.insert(format!("fn-{stem}"));
+            for n in 1..=footnotes.references.get(name).copied().unwrap_or(0) {
+                ids.insert(reference_id(stem, n));
+            }
+        }
+        footnotes
+    }
+
+    /// The page's events with footnotes written out as HTML.
+    fn in_page<'a>(
+        &self,
+        events: Vec<(Event<'a>, Range<usize>)>,
+    ) -> impl Iterator<Item = Event<'a>> + use<'a, '_> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        // The note being written, and whether its back-links are written yet.
+        let mut open: Option<(&str, bool)> = None;
+        let mut events = events.into_iter().map(|(e, _)| e).peekable();
+        std::iter::from_fn(move || {
+            let event = events.next()?;
+            Some(match event {
+                Event::FootnoteReference(name) => {
+                    let n = seen.entry(name.to_string()).or_default();
+                    *n += 1;
+                    let (number, stem) = &self.notes[name.as_ref()];
+                    Event::InlineHtml(CowStr::from(format!(
+                        "<sup class=\"footnote-reference\" id=\"{}\"><a href=\"#fn-{stem}\">{number}</a></sup>",
+                        reference_id(stem, *n)
+                    )))
+                }
+                Event::Start(Tag::FootnoteDefinition(name)) => {
+                    let (key, (number, stem)) = self
+                        .notes
+                        .get_key_value(name.as_ref())
+                        .expect("every note is numbered");
+                    open = Some((key.as_str(), false));
+                    Event::Html(CowStr::from(format!(
+                        "<div class=\"footnote-definition\" id=\"fn-{stem}\"><sup class=\"footnote-definition-label\">{number}</sup>\n"
+                    )))
+                }
+                // The back-links end the note's last paragraph, else the note itself.
+                Event::End(TagEnd::Paragraph)
+                    if matches!(events.peek(), Some(Event::End(TagEnd::FootnoteDefinition))) =>
+                {
+                    let Some((name, linked)) = &mut open else {
+                        return Some(Event::End(TagEnd::Paragraph));
+                    };
+                    *linked = true;
+                    Event::Html(CowStr::from(format!("{}</p>\n", self.back_links(name))))
+                }
+                Event::End(TagEnd::FootnoteDefinition) => {
+                    let links = match open.take() {
+                        Some((name, false)) => self.back_links(name),
+                        _ => String::new(),
+                    };
+                    Event::Html(CowStr::from(format!("{links}</div>\n")))
+                }
+                other => other,
+            })
+        })
+    }
+
+    /// A summary's events: a reference links to the note on the page (a list shows many
+    /// summaries, so it carries no id), and notes are left out.
+    fn in_summary<'a, I: Iterator<Item = Event<'a>>>(
+        &self,
+        events: I,
+        page_url: &str,
+    ) -> impl Iterator<Item = Event<'a>> + use<'a, '_, I> {
+        let mut depth = 0usize;
+        let notes = &self.notes;
+        let page_url = page_url.to_string();
+        events.filter_map(move |event| {
+            match &event {
+                Event::Start(Tag::FootnoteDefinition(_)) => depth += 1,
+                Event::End(TagEnd::FootnoteDefinition) => {
+                    depth = depth.saturating_sub(1);
+                    return None;
+                }
+                _ => {}
+            }
+            if depth > 0 {
+                return None;
+            }
+            Some(match event {
+                Event::FootnoteReference(name) => match notes.get(name.as_ref()) {
+                    Some((number, stem)) => Event::InlineHtml(CowStr::from(format!(
+                        "<sup class=\"footnote-reference\"><a href=\"{page_url}#fn-{stem}\">{number}</a></sup>"
+                    ))),
+                    None => Event::FootnoteReference(name),
+                },
+                other => other,
+            })
+        })
+    }
+
+    /// ` <a ...>↩</a>` once per reference to the note `name` (none when nothing refers to it).
+    fn back_links(&self, name: &str) -> String {
+        let (number, stem) = &self.notes[name];
+        let count = self.references.get(name).copied().unwrap_or(0);
+        (1..=count)
+            .map(|n| {
+                // The label says which reference; the visible text is only the arrow (a
+                // visible number absent from the label would contradict it for speech users).
+                let label = if n == 1 {
+                    format!("Back to reference {number}")
+                } else {
+                    format!("Back to reference {number} ({n})")
+                };
+                format!(
+                    " <a href=\"#{}\" class=\"footnote-backref\" aria-label=\"{label}\">\u{21a9}\u{fe0e}</a>",
+                    reference_id(stem, n)
+                )
+            })
+            .collect()
+    }
+}
+
+/// `[^name]` with no `[^name]: ...` note anywhere on the page: pulldown-cmark leaves it as the
+/// text `[`, `^name`, `]`, which would reach readers as is.
+fn undefined_footnotes(events: &[(Event<'_>, Range<usize>)], body: &str) -> Vec<BrokenLink> {
+    let text = |i: usize| match events.get(i) {
+        Some((Event::Text(t), span)) => Some((t.as_ref(), span.clone())),
+        _ => None,
+    };
+    (0..events.len())
+        .filter_map(|i| {
+            let (_, open) = text(i).filter(|(t, span)| *t == "[" && &body[span.clone()] == "[")?;
+            let (name, _) = text(i + 1).filter(|(t, _)| t.len() > 1 && t.starts_with('^'))?;
+            let (_, close) = text(i + 2).filter(|(t, _)| *t == "]")?;
+            let name = &name[1..];
+            Some(BrokenLink {
+                span: open.start..close.end,
+                reason: Unresolved {
+                    message: format!("footnote [^{name}] has no note"),
+                    label: format!("add its note on a line of its own: [^{name}]: The note."),
+                    ambiguous: false,
+                },
+            })
+        })
+        .collect()
+}
+
+/// `fnref-1` for the first reference to note `1`, `fnref-1-2` for the second.
+fn reference_id(stem: &str, n: usize) -> String {
+    if n == 1 {
+        format!("fnref-{stem}")
+    } else {
+        format!("fnref-{stem}-{n}")
+    }
+}
+
 /// Flat headings -> a tree: each heading holds the deeper ones that follow it.
 fn nest_toc(headings: Vec<(u8, String, String)>) -> Vec<TocEntry> {
     let mut root: Vec<TocEntry> = Vec::new();
@@ -233,6 +508,11 @@ fn resolve_links(
         let is_wiki = matches!(link_type, LinkType::WikiLink { .. });
         if !is_wiki && !dest_url.starts_with("@/") {
             continue;
+        }
+        // `[[name\|label]]` (a `|` escaped in a table) leaves its backslash on the name.
+        if is_wiki && dest_url.trim_end().ends_with('\\') {
+            let name = dest_url.trim_end().trim_end_matches('\\').to_string();
+            *dest_url = CowStr::from(name);
         }
         let (target, anchor) = split_anchor(dest_url);
         let resolved = if is_wiki {
@@ -301,6 +581,58 @@ fn absolutize_relative_urls(events: &mut [(Event<'_>, Range<usize>)], page_url: 
             *dest = CowStr::from(format!("{page_url}{dest}"));
         }
     }
+}
+
+/// A link or image URL as written in a page's Markdown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrittenUrl {
+    /// The URL as the page's HTML carries it (relative URLs made absolute as [`render`] makes
+    /// them), percent-decoded so it compares with a URL read back from the HTML.
+    pub url: String,
+    /// Byte span in the body of the URL as written, or of the whole link when the URL is
+    /// written elsewhere (a reference link's definition).
+    pub span: Range<usize>,
+}
+
+/// Every link and image URL written in `body` (the Markdown of the page at `page_url`), except
+/// wikilinks and `@/` links, which the build resolves and checks itself. `weft check` uses it
+/// to point at the Markdown behind a URL found in the built HTML.
+pub fn written_urls(body: &str, page_url: &str) -> Vec<WrittenUrl> {
+    let mut found = Vec::new();
+    let source = Source::new(body);
+    for (event, span) in source.events() {
+        let dest = match &event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) if !matches!(link_type, LinkType::WikiLink { .. }) => dest_url,
+            Event::Start(Tag::Image { dest_url, .. }) => dest_url,
+            _ => continue,
+        };
+        if dest.starts_with("@/") {
+            continue;
+        }
+        let url = if is_relative_url(dest) {
+            format!("{page_url}{dest}")
+        } else {
+            dest.to_string()
+        };
+        let span = match body[span.clone()]
+            .rfind(dest.as_ref())
+            .filter(|_| !dest.is_empty())
+        {
+            Some(at) => (span.start + at)..(span.start + at + dest.len()),
+            None => span,
+        };
+        found.push(WrittenUrl {
+            url: percent_encoding::percent_decode_str(&url)
+                .decode_utf8_lossy()
+                .into_owned(),
+            span,
+        });
+    }
+    found
 }
 
 /// `map.png`, `../x/` are relative; `/a`, `#id`, `?q`, `https://…`, `mailto:…` are not.
@@ -436,6 +768,116 @@ mod tests {
         assert!(r.html.contains("href=\"https://x.org/\""), "{}", r.html);
         assert!(r.html.contains("href=\"mailto:a@b\""), "{}", r.html);
         assert!(r.html.contains("href=\"#h\""), "{}", r.html);
+    }
+
+    #[test]
+    fn written_urls_are_found_as_the_html_has_them_with_their_span() {
+        let body = "![](x.png) [a](../maps/chart%20one.svg) [b][r] [[Kenya]] [c](@/a.md)\n\n[r]: https://x.org/\n";
+        let found: Vec<(String, &str)> = written_urls(body, "/sub/page/")
+            .into_iter()
+            .map(|w| (w.url, &body[w.span]))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("/sub/page/x.png".into(), "x.png"),
+                (
+                    "/sub/page/../maps/chart one.svg".into(),
+                    "../maps/chart%20one.svg"
+                ),
+                ("https://x.org/".into(), "[b][r]"),
+            ]
+        );
+    }
+
+    #[test]
+    fn footnotes_have_prefixed_ids_and_link_back_to_each_reference() {
+        let body =
+            "# 1\n\nText[^1] and[^note] again[^1].\n\n[^1]: One.\n\n    More.\n[^note]: - a list\n";
+        let r = render_at(body, &Fixed);
+        assert_eq!(
+            r.html,
+            "<h1 id=\"1\">1</h1>\n\
+             <p>Text<sup class=\"footnote-reference\" id=\"fnref-1\"><a href=\"#fn-1\">1</a></sup> \
+             and<sup class=\"footnote-reference\" id=\"fnref-note\"><a href=\"#fn-note\">2</a></sup> \
+             again<sup class=\"footnote-reference\" id=\"fnref-1-2\"><a href=\"#fn-1\">1</a></sup>.</p>\n\
+             <div class=\"footnote-definition\" id=\"fn-1\"><sup class=\"footnote-definition-label\">1</sup>\n\
+             <p>One.</p>\n\
+             <p>More. \
+             <a href=\"#fnref-1\" class=\"footnote-backref\" aria-label=\"Back to reference 1\">\u{21a9}\u{fe0e}</a> \
+             <a href=\"#fnref-1-2\" class=\"footnote-backref\" aria-label=\"Back to reference 1 (2)\">\u{21a9}\u{fe0e}</a></p>\n\
+             </div>\n\
+             <div class=\"footnote-definition\" id=\"fn-note\"><sup class=\"footnote-definition-label\">2</sup>\n\
+             <ul>\n<li>a list</li>\n</ul>\n \
+             <a href=\"#fnref-note\" class=\"footnote-backref\" aria-label=\"Back to reference 2\">\u{21a9}\u{fe0e}</a></div>\n"
+        );
+        let mut ids: Vec<&str> = r.ids.iter().map(String::as_str).collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            ["1", "fn-1", "fn-note", "fnref-1", "fnref-1-2", "fnref-note"]
+        );
+    }
+
+    #[test]
+    fn a_footnote_without_its_note_is_broken_but_escaped_brackets_are_text() {
+        let body = "Text[^missing] and \\[^not a note] and `[^code]`[^1].\n\n[^1]: One.\n";
+        let r = render_at(body, &Fixed);
+        let broken: Vec<(&str, &str, &str)> = r
+            .broken
+            .iter()
+            .map(|b| {
+                (
+                    &body[b.span.clone()],
+                    b.reason.message.as_str(),
+                    b.reason.label.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            broken,
+            [(
+                "[^missing]",
+                "footnote [^missing] has no note",
+                "add its note on a line of its own: [^missing]: The note."
+            )]
+        );
+    }
+
+    #[test]
+    fn a_summary_links_its_footnotes_to_the_page_without_ids() {
+        let r = render_at("Text[^1].\n\n[^1]: One.\n", &Fixed);
+        assert_eq!(
+            r.summary,
+            "<p>Text<sup class=\"footnote-reference\"><a href=\"/sub/page/#fn-1\">1</a></sup>.</p>\n"
+        );
+    }
+
+    #[test]
+    fn a_labelled_wikilink_in_a_table_cell_stays_in_its_cell() {
+        let body = "| who | where |\n|---|---|\n| [[Kenya|the country]] `[[a|b]]` | [[Keyna|x]] [[Kenya\\|y]] |\n";
+        let r = render_at(body, &Fixed);
+        assert_eq!(
+            r.html,
+            "<table><thead><tr><th>who</th><th>where</th></tr></thead><tbody>\n\
+             <tr><td><a href=\"/countries/kenya/\">the country</a> <code>[[a|b]]</code></td>\
+             <td><a href=\"Keyna\">x</a> <a href=\"/countries/kenya/\">y</a></td></tr>\n\
+             </tbody></table>\n"
+        );
+        // Spans are those of the text as written.
+        assert_eq!(r.broken.len(), 1);
+        assert_eq!(&body[r.broken[0].span.clone()], "[[Keyna|x]]");
+        let spans: Vec<&str> = r.links.iter().map(|l| &body[l.span.clone()]).collect();
+        assert_eq!(spans, ["[[Kenya|the country]]", "[[Kenya\\|y]]"]);
+    }
+
+    #[test]
+    fn an_escaped_pipe_works_outside_tables_too() {
+        let r = render_at("See [[Kenya\\|the country]] and `a|b`.", &Fixed);
+        assert_eq!(
+            r.html,
+            "<p>See <a href=\"/countries/kenya/\">the country</a> and <code>a|b</code>.</p>\n"
+        );
     }
 
     #[test]

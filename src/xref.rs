@@ -91,7 +91,8 @@ impl Names {
             let display = names.display.entry(collection.clone()).or_default();
             for &id in members {
                 let page = site.page(id);
-                display.push(page.title().to_string());
+                // A page whose front matter has errors may have no title (the build fails).
+                display.extend(Some(page.title().to_string()).filter(|t| !t.is_empty()));
                 display.extend(page.front_matter.also_known_as.iter().cloned());
                 for name in entity_names(site, id) {
                     let key = normalize(&name);
@@ -133,6 +134,7 @@ fn entity_names(site: &Site, id: PageId) -> Vec<String> {
     let page = site.page(id);
     let mut names = vec![page.title().to_string(), page.slug()];
     names.extend(page.front_matter.also_known_as.iter().cloned());
+    names.retain(|n| !normalize(n).is_empty());
     names
 }
 

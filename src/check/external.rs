@@ -1,7 +1,8 @@
 //! External links for `weft check --external`: each URL asked with HEAD, then GET when HEAD is
 //! refused; a timeout per request; at most `--concurrency` requests in flight; answers kept for
-//! a day in `.weft-cache/external-links.json` under the site root (an unreachable site is asked
-//! again next time). Findings: an error for a 4xx answer, a warning for no answer, 429 or 5xx.
+//! a day in `.weft-cache/external-links.json` under the site root (a site that did not answer,
+//! or answered 408, 429 or 5xx, is asked again next time). Findings: an error for a 4xx answer,
+//! a warning for no answer, 408, 429 or 5xx.
 //!
 //! The link cache is the only file this module writes; it never touches the output folder.
 
@@ -29,8 +30,8 @@ pub enum Outcome {
     Unreachable(String),
 }
 
-/// Results of earlier runs: URL -> (seconds since the epoch, outcome). Only HTTP answers are
-/// kept; an unreachable site is asked again next time.
+/// Results of earlier runs: URL -> (seconds since the epoch, status). Only definitive HTTP
+/// answers are kept; an unreachable or busy site (429, 5xx) is asked again next time.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Cache {
     version: u32,
@@ -107,7 +108,9 @@ pub fn check_external(links: &[ExternalLink], cache: &mut Cache, args: &CheckArg
     });
     for (i, outcome) in results.into_inner().expect("no panics while held") {
         if let Outcome::Status(status) = outcome {
-            cache.links.insert(links[i].url.clone(), (now, status));
+            if is_definitive(status) {
+                cache.links.insert(links[i].url.clone(), (now, status));
+            }
         }
         outcomes[i] = Some(outcome);
     }
@@ -116,6 +119,13 @@ pub fn check_external(links: &[ExternalLink], cache: &mut Cache, args: &CheckArg
         .zip(outcomes)
         .filter_map(|(link, outcome)| external_finding(link, outcome?))
         .collect()
+}
+
+/// Whether an answer stands for a day: success, redirects and "not found"-like refusals do;
+/// "too many requests" (429), "request timeout" (408) and server errors (5xx) say "try again
+/// later", and are asked again next time.
+fn is_definitive(status: u16) -> bool {
+    !(status == 408 || status == 429 || status >= 500)
 }
 
 /// HEAD, then GET when HEAD gets no answer or an error status (many servers refuse HEAD).
@@ -133,7 +143,7 @@ fn probe(agent: &ureq::Agent, url: &str) -> Outcome {
 fn external_finding(link: &ExternalLink, outcome: Outcome) -> Option<Finding> {
     let (severity, kind, label) = match outcome {
         Outcome::Status(s) if s < 400 => return None,
-        Outcome::Status(s) if s == 429 || s >= 500 => (
+        Outcome::Status(s) if !is_definitive(s) => (
             Severity::Warning,
             "unreachable-external-link",
             format!("the server answered {s}; try again later"),
@@ -168,5 +178,14 @@ mod tests {
         cache.links.insert("https://a/".into(), (1_000, 200));
         assert_eq!(cache.fresh("https://a/", 1_000 + 60), Some(200));
         assert_eq!(cache.fresh("https://a/", 1_000 + CACHE_TTL.as_secs()), None);
+    }
+
+    #[test]
+    fn only_definitive_answers_are_definitive() {
+        let definitive: Vec<u16> = [200, 301, 404, 408, 410, 429, 500, 503]
+            .into_iter()
+            .filter(|&s| is_definitive(s))
+            .collect();
+        assert_eq!(definitive, [200, 301, 404, 410]);
     }
 }

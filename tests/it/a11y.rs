@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::chromium::Chromium;
-use crate::support::{real_site, TestServer, REAL_SITE_PATH};
+use crate::support::{page, real_site, TestServer, TestSite, REAL_SITE_PATH};
 
 /// `node_modules` of the validators, installed by `.ci/install-validators.sh` if needed.
 fn validators() -> PathBuf {
@@ -42,15 +42,15 @@ fn html_pages(out: &Path) -> Vec<String> {
     pages
 }
 
-#[test]
-fn every_page_is_valid_html5_for_the_nu_html_checker() {
-    let out = real_site();
+/// The Nu Html Checker's errors for every HTML file under `dir` (paths relative to it); empty
+/// when all are valid.
+fn nu_html_errors(dir: &Path) -> String {
     let jar = validators().join("vnu-jar/build/dist/vnu.jar");
     let run = Command::new("java")
         .arg("-jar")
         .arg(&jar)
         .args(["--errors-only", "--skip-non-html"])
-        .arg(out)
+        .arg(dir)
         .output()
         .unwrap_or_else(|e| {
             panic!(
@@ -58,12 +58,23 @@ fn every_page_is_valid_html5_for_the_nu_html_checker() {
             )
         });
     let report =
-        String::from_utf8_lossy(&run.stderr).replace(&format!("file:{}/", out.display()), "");
-    assert!(
-        run.status.success() && report.trim().is_empty(),
-        "the Nu Html Checker found errors ({}):\n{report}{}",
+        String::from_utf8_lossy(&run.stderr).replace(&format!("file:{}/", dir.display()), "");
+    if run.status.success() && report.trim().is_empty() {
+        return String::new();
+    }
+    format!(
+        "({}):\n{report}{}",
         run.status,
         String::from_utf8_lossy(&run.stdout)
+    )
+}
+
+#[test]
+fn every_page_is_valid_html5_for_the_nu_html_checker() {
+    let errors = nu_html_errors(real_site());
+    assert!(
+        errors.is_empty(),
+        "the Nu Html Checker found errors {errors}"
     );
 }
 
@@ -106,6 +117,26 @@ fn overflow_at_320(browser: &mut Chromium, page: &str) -> Option<String> {
     Some(format!("{page} (320 px): wider than the screen: {wide}"))
 }
 
+/// axe options: WCAG 2.1 A and AA, plus axe's best practices (ordered headings, unique
+/// landmarks, ...).
+const WCAG: &str = "{runOnly: {type: 'tag', \
+                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}, \
+                    resultTypes: ['violations']}";
+/// axe options: colour contrast only (for the dark scheme).
+const CONTRAST: &str =
+    "{runOnly: {type: 'rule', values: ['color-contrast']}, resultTypes: ['violations']}";
+
+/// Chromium with axe-core loaded into every document before its own scripts, so each page
+/// gets `axe` for free.
+fn chromium_with_axe(axe_source: &str) -> Chromium {
+    let mut browser = Chromium::launch();
+    browser.call(
+        "Page.addScriptToEvaluateOnNewDocument",
+        serde_json::json!({ "source": axe_source }),
+    );
+    browser
+}
+
 #[test]
 fn every_page_passes_axe_core_wcag_2_1_aa_in_light_and_dark_mode_and_stays_on_its_host() {
     let out = real_site();
@@ -114,18 +145,8 @@ fn every_page_passes_axe_core_wcag_2_1_aa_in_light_and_dark_mode_and_stays_on_it
     let server = TestServer::static_files(out, REAL_SITE_PATH);
     let origin = server.url("");
 
-    let mut browser = Chromium::launch();
-    // Loaded into every document before its own scripts, so each page gets `axe` for free.
-    browser.call(
-        "Page.addScriptToEvaluateOnNewDocument",
-        serde_json::json!({ "source": axe_source }),
-    );
-    // WCAG 2.1 A and AA, plus axe's best practices (ordered headings, unique landmarks, ...).
-    let wcag = "{runOnly: {type: 'tag', \
-                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}, \
-                resultTypes: ['violations']}";
-    let contrast =
-        "{runOnly: {type: 'rule', values: ['color-contrast']}, resultTypes: ['violations']}";
+    let mut browser = chromium_with_axe(&axe_source);
+    let (wcag, contrast) = (WCAG, CONTRAST);
 
     // A canary first: axe must see what it is asked to see, and the dark scheme must apply.
     browser.navigate(
@@ -218,5 +239,65 @@ fn every_page_passes_axe_core_wcag_2_1_aa_in_light_and_dark_mode_and_stays_on_it
         foreign.is_empty(),
         "pages asked other hosts for resources:\n{}",
         foreign.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// Footnotes as the default theme shows them (prefixed ids, back-links with an accessible
+/// label, the highlighted note a link leads to): valid HTML, and no axe finding in either
+/// colour scheme, with the page scrolled to a note and to a reference.
+#[test]
+fn a_page_with_footnotes_passes_both_validators() {
+    let site = TestSite::new()
+        .file(
+            "content/_index.md",
+            page("Home", "", "Read [the notes](@/notes.md).\n"),
+        )
+        .file(
+            "content/notes.md",
+            page(
+                "Notes",
+                "",
+                "## 1\n\nIPEC began in 1992[^1] with one donor[^donor]; see note 1[^1] again.\n\n\
+                 [^1]: Para. 3 of the paper.\n\n    A second paragraph.\n\
+                 [^donor]: - Germany\n",
+            ),
+        );
+    site.build();
+    let out = site.path("public");
+    let errors = nu_html_errors(&out);
+    assert!(
+        errors.is_empty(),
+        "the Nu Html Checker found errors {errors}"
+    );
+
+    let axe_source = std::fs::read_to_string(validators().join("axe-core/axe.min.js"))
+        .expect("axe-core/axe.min.js");
+    let server = TestServer::static_files(&out, "/");
+    let mut browser = chromium_with_axe(&axe_source);
+    let mut failures = Vec::new();
+    browser.navigate(&server.url("/notes/"));
+    for target in ["", "fn-1", "fnref-1-2"] {
+        // A fragment within the page: no load event, the target is highlighted at once.
+        browser.eval(&format!("location.hash = '{target}'"));
+        let page = format!("notes/#{target}");
+        browser.color_scheme("light");
+        failures.extend(axe(&mut browser, &page, "light", WCAG));
+        browser.color_scheme("dark");
+        failures.extend(axe(&mut browser, &page, "dark", CONTRAST));
+    }
+    let back_links = browser.eval(
+        "[...document.querySelectorAll('.footnote-backref')].map(a => a.getAttribute('aria-label') + ' -> ' + a.hash).join(', ')",
+    );
+    assert_eq!(
+        back_links,
+        serde_json::json!(
+            "Back to reference 1 -> #fnref-1, Back to reference 1 (2) -> #fnref-1-2, \
+             Back to reference 2 -> #fnref-donor"
+        )
+    );
+    assert!(
+        failures.is_empty(),
+        "axe-core found:\n{}",
+        failures.join("\n")
     );
 }

@@ -331,3 +331,128 @@ fn a_broken_link_made_by_a_template_is_reported_once() {
          = help: the link is made by a template (found on 2 pages); fix it in the theme or the site's templates/"
     );
 }
+
+/// A page in a bundle with images and links written relative to it, as an author writes them.
+fn relative_site() -> TestSite {
+    TestSite::new()
+        .file(
+            "content/_index.md",
+            page("Home", "", "[Report](@/reports/1999/index.md)\n"),
+        )
+        .file("content/reports/_index.md", page("Reports", "", ""))
+        .file(
+            "content/reports/1999/index.md",
+            page(
+                "1999",
+                "",
+                "Intro.\n\n![](x.png)\n\n![The chart](../maps/chart.svg)\n\n[Data](missing.csv)\n",
+            ),
+        )
+        .file("content/reports/1999/x.png", "PNG")
+        .file(
+            "content/reports/maps/index.md",
+            page("Maps", "", "[Up](../)\n"),
+        )
+        .file("content/reports/maps/chart.svg", "<svg/>")
+}
+
+#[test]
+fn relative_urls_are_resolved_as_a_browser_does_and_located_in_the_markdown() {
+    let run = relative_site().weft(&["check"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let (diagnostics, _) = run.stderr.trim_end().rsplit_once("\n\n").unwrap();
+    assert_eq!(
+        diagnostics,
+        r#"error: broken link /reports/1999/missing.csv
+  --> content/reports/1999/index.md:10:8
+   |
+10 | [Data](missing.csv)
+   |        ^^^^^^^^^^^ no file of the built site has this path
+   |
+
+warning: image without alt text: /reports/1999/x.png
+ --> content/reports/1999/index.md:6:5
+  |
+6 | ![](x.png)
+  |     ----- describe the image for readers who cannot see it
+  |
+  = help: in Markdown, put the description in the brackets: ![A map of Kenya](kenya.png)"#
+    );
+}
+
+#[test]
+fn busy_and_failing_sites_are_asked_again_next_time() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = log.clone();
+    let server = TestServer::start(move |method, url| -> Reply {
+        seen.lock().unwrap().push(format!("{method} {url}"));
+        match url {
+            "/busy" => (429, vec![], b"slow down".to_vec()),
+            "/down" => (503, vec![], b"later".to_vec()),
+            _ => (200, vec![], b"fine".to_vec()),
+        }
+    });
+    let body = format!(
+        "[busy]({}) [down]({}) [ok]({})\n",
+        server.url("/busy"),
+        server.url("/down"),
+        server.url("/ok")
+    );
+    let site = TestSite::new().file("content/_index.md", page("Home", "", &body));
+    let expected = [
+        format!(
+            "unreachable-external-link could not check external link {}",
+            server.url("/busy")
+        ),
+        format!(
+            "unreachable-external-link could not check external link {}",
+            server.url("/down")
+        ),
+    ];
+    let first = site.weft(&["check", "--external", "--format", "json"]);
+    assert_eq!(first.code, Some(0), "{}", first.stdout);
+    assert_eq!(kinds(&first.stdout), expected);
+    let cache = std::fs::read_to_string(site.path(".weft-cache/external-links.json")).unwrap();
+    assert!(
+        cache.contains("/ok") && !cache.contains("/busy") && !cache.contains("/down"),
+        "only definitive answers are kept:\n{cache}"
+    );
+
+    log.lock().unwrap().clear();
+    let again = site.weft(&["check", "--external", "--format", "json"]);
+    assert_eq!(kinds(&again.stdout), expected);
+    let mut requests = log.lock().unwrap().clone();
+    requests.sort();
+    assert_eq!(
+        requests,
+        ["GET /busy", "GET /down", "HEAD /busy", "HEAD /down"]
+    );
+}
+
+#[test]
+fn wikilink_brackets_left_in_a_built_page_are_errors_where_they_are_written() {
+    let site = TestSite::new()
+        .file(
+            "content/_index.md",
+            page(
+                "Home",
+                "",
+                "See [[Kenya] for details.\n\nIn code, `[[Kenya]]` is meant.\n\n[Kenya](@/kenya.md)\n",
+            ),
+        )
+        .file("content/kenya.md", page("Kenya", "", "Kenya.\n"));
+    let run = site.weft(&["check"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let (diagnostics, summary) = run.stderr.trim_end().rsplit_once("\n\n").unwrap();
+    assert_eq!(
+        diagnostics,
+        r#"error: wikilink brackets left as text: [[Kenya] for details.
+ --> content/_index.md:4:5
+  |
+4 | See [[Kenya] for details.
+  |     ^^^^^^^^^^^^^^^^^^^^^ readers see this as text, not as a link
+  |
+  = help: write a wikilink on one line as [[Name]] or [[Name|label]] (in a table cell too); to show double brackets as text, put them in `code`"#
+    );
+    assert!(summary.ends_with(": 1 error, 0 warnings"), "{summary}");
+}

@@ -41,6 +41,28 @@ error: build failed with 1 error
 }
 
 #[test]
+fn an_impossible_date_points_at_its_value() {
+    let site = TestSite::new().file(
+        "content/a.md",
+        "+++\ntitle = \"A\"\ndate = \"1999-13-45\"\n+++\nBody.\n",
+    );
+    assert_text(
+        &site.build_err(),
+        r#"error: invalid date for `date`
+ --> content/a.md:3:8
+  |
+3 | date = "1999-13-45"
+  |        ^^^^^^^^^^^^ not a date: failed to parse two digit integer as month: parameter 'month' is not in the required range of 1..=12
+  |
+  = help: `date` takes a date (1999-03-01) or a date-time
+
+error: build failed with 1 error
+"#,
+        "impossible date",
+    );
+}
+
+#[test]
 fn missing_closing_delimiter_points_at_the_opening_one() {
     let site = TestSite::new().file("content/a.md", "+++\ntitle = \"A\"\n\nBody text.\n");
     assert_text(
@@ -497,16 +519,89 @@ fn every_error_of_a_site_is_reported_in_one_run() {
             "error: front matter is not closed",
             "error: missing `title` in front matter",
             "error: unknown front matter key `descripton`",
+            "error: content/f.md is not valid UTF-8",
             "error: unknown country \"Keyna\"",
             "error: unknown link target [[Kenia]]",
             "error: broken link @/nope.md",
             "error: no heading #nope in content/countries/kenya.md",
-            "error: content/f.md is not valid UTF-8",
             "error: two files claim the URL /g/: content/g.md and content/g/index.md",
             "error: build failed with 10 errors",
         ]
     );
     assert!(!site.path("public").exists(), "nothing is written");
+}
+
+/// A file whose front matter has errors, or that cannot be read, is reported once: the links
+/// and references to it (by path, or by the names its front matter still tells) are not
+/// reported as broken, and the cause comes first even when the linking file sorts before it.
+#[test]
+fn a_bad_front_matter_is_reported_without_its_echoes() {
+    let site = TestSite::new()
+        .file("site.toml", "title = \"Test\"\n[collections.countries]\n")
+        .file("content/countries/_index.md", page("Countries", "", ""))
+        .file(
+            "content/countries/kenya.md",
+            "+++\ntitle = \"Kenya\"\nweight = \n+++\nKenya.\n",
+        )
+        .file(
+            "content/countries/uganda.md",
+            b"+++\ntitle = \"Uganda\"\n+++\n\xff\n",
+        )
+        .file(
+            "content/about.md",
+            page(
+                "About",
+                "countries = [\"Kenya\"]\n",
+                "See [[Kenya]], [it](@/countries/kenya.md) and [Uganda](@/countries/uganda.md).\n",
+            ),
+        );
+    assert_text(
+        &site.build_err(),
+        r#"error: invalid TOML in front matter
+ --> content/countries/kenya.md:3:10
+  |
+3 | weight = 
+  |          ^ string values must be quoted, expected literal string
+  |
+  = help: front matter is TOML: `key = "value"`, strings in quotes, arrays in [ ]
+
+error: content/countries/uganda.md is not valid UTF-8
+ --> content/countries/uganda.md:4:1
+  |
+4 | �
+  | ^ invalid byte at offset 25
+  |
+  = help: save the file as UTF-8
+
+error: build failed with 2 errors
+"#,
+        "a bad front matter and an unreadable file, linked from another page",
+    );
+}
+
+#[test]
+fn a_footnote_without_its_note_points_at_the_reference() {
+    let site = TestSite::new().file(
+        "content/a.md",
+        page(
+            "A",
+            "",
+            "IPEC began in 1992[^start].\n\n[^begin]: Para. 3.\n",
+        ),
+    );
+    assert_text(
+        &site.build_err(),
+        r#"error: footnote [^start] has no note
+ --> content/a.md:4:19
+  |
+4 | IPEC began in 1992[^start].
+  |                   ^^^^^^^^ add its note on a line of its own: [^start]: The note.
+  |
+
+error: build failed with 1 error
+"#,
+        "undefined footnote",
+    );
 }
 
 #[test]

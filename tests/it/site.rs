@@ -644,3 +644,41 @@ fn the_sites_own_static_files_are_published_and_win_over_the_themes() {
         );
     }
 }
+
+/// Row 10 of the STEP table (para. 43, Latin America) names two universities with the label
+/// form of wikilinks, `[[University of Heidelberg|Heidelberg]]`, inside a table cell: the row
+/// keeps its four cells and both names link to their partner pages.
+#[test]
+fn the_step_table_links_the_universities_of_row_10_in_their_cell() {
+    let page = Page::open("programmes/step/activities-by-region/");
+    let td = selector("td");
+    let a = selector("a[href]");
+    let row = page
+        .select("main tbody tr")
+        .into_iter()
+        .find(|tr| tr.select(&td).next().map(text).as_deref() == Some("10"))
+        .expect("row 10 of the STEP table");
+    let cells: Vec<String> = row.select(&td).map(text).collect();
+    assert_eq!(cells.len(), 4, "{cells:#?}");
+    assert!(
+        !text(row).contains("[[") && !text(row).contains("]]"),
+        "{cells:#?}"
+    );
+    let links: Vec<(String, String)> = row
+        .select(&a)
+        .map(|l| (l.value().attr("href").unwrap().to_string(), text(l)))
+        .collect();
+    for (target, label) in [
+        ("partners/university-of-heidelberg/", "Heidelberg"),
+        ("partners/university-of-granada/", "Granada"),
+    ] {
+        assert!(
+            links.contains(&(url(target), label.to_string())),
+            "row 10 has no link \"{label}\" to {target}: {links:#?}"
+        );
+    }
+    assert_eq!(
+        cells[3],
+        "ILO Regional Office, PAHO, Universities of Heidelberg and Granada"
+    );
+}
