@@ -354,6 +354,14 @@ struct Text {
     limit: usize,
 }
 
+fn is_footnote_backref<S: html5gum::SpanBound>(tag: &html5gum::StartTag<S>) -> bool {
+    &tag.name[..] == b"a"
+        && tag
+            .attributes
+            .iter()
+            .any(|(k, v)| &k[..] == b"class" && &v[..] == b"footnote-backref")
+}
+
 impl Text {
     fn new(limit: usize) -> Text {
         Text {
@@ -365,7 +373,8 @@ impl Text {
 
     /// Appends the text of an HTML fragment, until the word limit.
     fn push_html(&mut self, html: &str) {
-        // Inside <script>, <style> or <sup> (footnote marks), up to its end tag: no text.
+        // Inside <script>, <style>, <sup> (footnote marks) or a footnote's back-link (an
+        // arrow), up to its end tag: no text.
         let mut skip: Option<Vec<u8>> = None;
         for token in Tokenizer::new(html).flatten() {
             if self.words >= self.limit {
@@ -375,7 +384,8 @@ impl Text {
                 Token::String(s) if skip.is_none() => self.push_words(&String::from_utf8_lossy(&s)),
                 Token::StartTag(tag) => {
                     if skip.is_none()
-                        && matches!(&tag.name[..], b"script" | b"style" | b"sup")
+                        && (matches!(&tag.name[..], b"script" | b"style" | b"sup")
+                            || is_footnote_backref(&tag))
                         && !tag.self_closing
                     {
                         skip = Some(tag.name.to_vec());
@@ -518,10 +528,10 @@ mod tests {
 
     #[test]
     fn html_text_drops_tags_and_decodes_entities() {
-        let html = "<h2 id=\"x\">Bonded&nbsp;labour</h2>\n<p>In <a href=\"/p/\">Pakistan</a>, 1998 &amp; after.<sup class=\"footnote-reference\"><a href=\"#1\">1</a></sup></p><ul><li>one</li><li>two</li></ul>";
+        let html = "<h2 id=\"x\">Bonded&nbsp;labour</h2>\n<p>In <a href=\"/p/\">Pakistan</a>, 1998 &amp; after.<sup class=\"footnote-reference\"><a href=\"#1\">1</a></sup></p><ul><li>one</li><li>two</li></ul><p>A note. <a href=\"#fnref-1\" class=\"footnote-backref\" aria-label=\"Back to reference 1\">\u{21a9}\u{fe0e}</a></p>";
         assert_eq!(
             html_text(html),
-            "Bonded labour In Pakistan, 1998 & after. one two"
+            "Bonded labour In Pakistan, 1998 & after. one two A note."
         );
     }
 
