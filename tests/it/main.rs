@@ -15,3 +15,4 @@ mod scaffold;
 mod search_browser;
 mod serve;
 mod site;
+mod watch;
