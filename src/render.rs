@@ -367,6 +367,11 @@ fn missed(keys: &'static [&'static str], key: &str) {
     });
 }
 
+/// Forgets the last missing key: each page's suggestions come from its own rendering.
+fn forget_missed() {
+    MISSED.with(|m| m.borrow_mut().1.clear());
+}
+
 /// The last key a record rendered by this thread did not have, and the keys it has.
 fn last_missing_key() -> templates::Missed {
     MISSED.with(|m| {
@@ -729,6 +734,7 @@ pub fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<O
         .label(label)
         .help(help)
     })?;
+    forget_missed();
     let context = context! {
         site => shared.site.clone(),
         page => page_value(inputs, shared, id),
@@ -755,6 +761,7 @@ fn standalone_page(
     let Ok(template) = inputs.env.get_template(name) else {
         return Ok(None);
     };
+    forget_missed();
     let context = context! {
         site => shared.site.clone(),
         collections => shared.collections.clone(),

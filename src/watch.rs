@@ -299,7 +299,9 @@ impl Watcher {
             waker: tx,
             say: Box::new(|line| eprintln!("{line}")),
         };
-        watcher.refresh(&BTreeMap::new())?;
+        watcher
+            .refresh(&BTreeMap::new())
+            .map_err(|e| notify::Error::generic(&explain(&e)))?;
         Ok(watcher)
     }
 
@@ -474,7 +476,7 @@ impl Watcher {
                         set.templates = true;
                     }
                 }
-                Err(e) => return Some(Err(e.to_string())),
+                Err(e) => return Some(Err(explain(&e))),
             }
             if !set.is_empty() || woken {
                 return Some(Ok(set));
@@ -505,11 +507,20 @@ impl Watcher {
 }
 
 fn describe(errors: &[notify::Error]) -> String {
-    errors
-        .iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("; ")
+    errors.iter().map(explain).collect::<Vec<_>>().join("; ")
+}
+
+/// notify's message, and what to do when the system's table of watches is full (files added
+/// then would go unseen: a silent stale preview).
+fn explain(e: &notify::Error) -> String {
+    let mut text = e.to_string();
+    if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+        text.push_str(
+            " Changes in some folders would go unseen: raise the limit \
+             (sudo sysctl fs.inotify.max_user_watches=524288), or run weft serve --poll",
+        );
+    }
+    text
 }
 
 #[cfg(test)]
@@ -692,6 +703,16 @@ mod tests {
             &[dir.path().join("content")],
         );
         assert!(set.is_empty());
+    }
+
+    #[test]
+    fn a_full_table_of_watches_says_what_to_do() {
+        let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
+        assert_eq!(
+            describe(&[full]),
+            "OS file watch limit reached. Changes in some folders would go unseen: raise the \
+             limit (sudo sysctl fs.inotify.max_user_watches=524288), or run weft serve --poll"
+        );
     }
 
     #[test]
