@@ -248,8 +248,6 @@ pub struct Watcher {
     root: PathBuf,
     events: Receiver<DebounceEventResult>,
     waker: Sender<DebounceEventResult>,
-    /// Where notes for the terminal go (standard error; tests collect them).
-    say: Box<dyn FnMut(&str)>,
 }
 
 /// Wakes a thread blocked in [`Watcher::next`] (which then returns an empty change set).
@@ -297,17 +295,11 @@ impl Watcher {
             root,
             events: rx,
             waker: tx,
-            say: Box::new(|line| eprintln!("{line}")),
         };
         watcher
             .refresh(&BTreeMap::new())
             .map_err(|e| notify::Error::generic(&explain(&e)))?;
         Ok(watcher)
-    }
-
-    /// Sends the watcher's notes (a folder watched again) to `say` instead of standard error.
-    pub fn on_note(&mut self, say: impl FnMut(&str) + 'static) {
-        self.say = Box::new(say);
     }
 
     fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
@@ -382,8 +374,8 @@ impl Watcher {
         for path in &again {
             if let Some(lost) = self.lost.remove(path) {
                 if !root_back || *path == self.root {
-                    let note = self.note_again(path, &lost);
-                    (self.say)(&note);
+                    // The serve loop's terminal: printed between its rebuild lines.
+                    eprintln!("{}", self.note_again(path, &lost));
                 }
             }
         }
@@ -396,11 +388,11 @@ impl Watcher {
         if self.parent_watched {
             return Ok(());
         }
-        (self.say)(&format!(
+        eprintln!(
             "warning: the site folder {} was moved or removed: the last good build is still \
              served; put the folder back, or restart weft serve where it is now",
             self.root.display()
-        ));
+        );
         for (path, watched) in std::mem::take(&mut self.watched) {
             self.debouncer.unwatch(&path);
             let lost = Lost {
