@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::error::{Error, ErrorKind, Location};
 
@@ -42,7 +43,10 @@ pub struct Collection {
     /// Used in messages: `unknown country "Keyna"`. Defaults to the name without a final `s`.
     pub singular: Option<String>,
     /// Template for the entities, unless their front matter names one.
-    pub template: Option<String>,
+    pub template: Option<Spanned<String>>,
+    /// Where `template`'s value is in `site.toml` (for the error when no such template exists).
+    #[serde(skip)]
+    pub template_at: Option<Location>,
 }
 
 fn default_base_url() -> String {
@@ -77,6 +81,10 @@ impl Config {
             return Err(theme_name_error(text, &config.theme));
         }
         config.base_url = normalize_base_url(&config.base_url);
+        for collection in config.collections.values_mut() {
+            let span = collection.template.as_ref().map(Spanned::span);
+            collection.template_at = span.map(|span| Location::new(CONFIG_FILE, text, span));
+        }
         Ok(config)
     }
 

@@ -135,6 +135,10 @@ pub fn build_files_into(
         .collect();
     let (env, template_errors) = templates::environment(&files.templates, urls, site.base_path());
     errors.extend(template_errors);
+    errors.extend(templates::missing_collection_templates(
+        &site.config,
+        &files.templates,
+    ));
     if !errors.is_empty() {
         return Err(Errors::sorted(errors));
     }

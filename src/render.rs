@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::load::TemplateSource;
 use crate::markdown::Rendered;
 use crate::model::{Kind, PageId, Site};
-use crate::templates::{self, template_error};
+use crate::templates::{self, render_error};
 use crate::xref::{Graph, Reference};
 
 /// One file of the built site.
@@ -329,16 +329,58 @@ impl Record {
         // Short keys of mostly distinct lengths: a scan comparing lengths and first bytes
         // before the strings (a call to memcmp each) beats a binary search of comparisons.
         let first = key.as_bytes().first();
-        self.keys
+        let found = self
+            .keys
             .iter()
-            .position(|k| k.len() == key.len() && k.as_bytes().first() == first && *k == key)
-            .map(|i| self.values[i].clone())
+            .position(|k| k.len() == key.len() && k.as_bytes().first() == first && *k == key);
+        match found {
+            Some(i) => Some(self.values[i].clone()),
+            None => {
+                missed(self.keys, key);
+                None
+            }
+        }
     }
 
     /// The fields, in key order.
     fn fields(&self) -> impl Iterator<Item = (&'static str, &Value)> + '_ {
         self.keys.iter().copied().zip(&self.values)
     }
+}
+
+thread_local! {
+    /// The last key a record of this thread was asked for and did not have, with the keys it
+    /// has: a template error about an undefined `item.titel` suggests `item.title` from it,
+    /// where `item` is a loop variable or a macro's argument that no context holds.
+    static MISSED: std::cell::RefCell<(&'static [&'static str], String)> =
+        const { std::cell::RefCell::new((&[], String::new())) };
+}
+
+/// Notes a missing key (a lookup that finds nothing: rare, and cheap; the buffer is reused).
+#[cold]
+fn missed(keys: &'static [&'static str], key: &str) {
+    MISSED.with(|m| {
+        let mut m = m.borrow_mut();
+        m.0 = keys;
+        m.1.clear();
+        m.1.push_str(key);
+    });
+}
+
+/// Forgets the last missing key: each page's suggestions come from its own rendering.
+fn forget_missed() {
+    MISSED.with(|m| m.borrow_mut().1.clear());
+}
+
+/// The last key a record rendered by this thread did not have, and the keys it has.
+fn last_missing_key() -> templates::Missed {
+    MISSED.with(|m| {
+        let m = m.borrow();
+        templates::Missed {
+            key: m.1.clone(),
+            keys: m.0.iter().map(|k| k.to_string()).collect(),
+        }
+    })
 }
 
 impl Object for Record {
@@ -661,9 +703,9 @@ pub fn template_name(site: &Site, id: PageId) -> String {
         .collection
         .as_ref()
         .and_then(|c| site.config.collections.get(c))
-        .and_then(|c| c.template.clone())
+        .and_then(|c| c.template.as_ref())
     {
-        return t;
+        return t.get_ref().clone();
     }
     match page.kind {
         Kind::Home => "index.html",
@@ -678,30 +720,33 @@ pub fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<O
     let site = inputs.site;
     let name = template_name(site, id);
     let page = site.page(id);
-    let template = inputs.env.get_template(&name).map_err(|e| {
+    let template = inputs.env.get_template(&name).map_err(|_| {
         // Point at the `template = "..."` value when the page names it.
         let front = &page.text[..page.body_offset];
         let span = front
             .find(&format!("\"{name}\""))
             .map_or(0..0, |i| i..i + name.len() + 2);
         let loc = crate::error::Location::new(&page.file(), &page.text, span);
+        let (label, help) = templates::missing_template(&name, inputs.sources);
         Error::new(
             crate::error::ErrorKind::Template,
             format!("template {name} not found"),
         )
         .at(loc)
-        .label(e.to_string())
-        .help("add the template to the theme or the site's templates/ folder, or change `template`")
+        .label(label)
+        .help(help)
     })?;
+    forget_missed();
+    let context = context! {
+        site => shared.site.clone(),
+        page => page_value(inputs, shared, id),
+        section => Value::UNDEFINED,
+        collections => shared.collections.clone(),
+        partial_cached => shared.partial_cached.clone(),
+    };
     let html = template
-        .render(context! {
-            site => shared.site.clone(),
-            page => page_value(inputs, shared, id),
-            section => Value::UNDEFINED,
-            collections => shared.collections.clone(),
-            partial_cached => shared.partial_cached.clone(),
-        })
-        .map_err(|e| template_error(&e, inputs.sources))?;
+        .render(&context)
+        .map_err(|e| render_error(&e, inputs.sources, &context, &last_missing_key()))?;
     Ok(Output {
         path: page.output_path(),
         bytes: html.into_bytes(),
@@ -718,13 +763,15 @@ fn standalone_page(
     let Ok(template) = inputs.env.get_template(name) else {
         return Ok(None);
     };
+    forget_missed();
+    let context = context! {
+        site => shared.site.clone(),
+        collections => shared.collections.clone(),
+        partial_cached => shared.partial_cached.clone(),
+    };
     let html = template
-        .render(context! {
-            site => shared.site.clone(),
-            collections => shared.collections.clone(),
-            partial_cached => shared.partial_cached.clone(),
-        })
-        .map_err(|e| template_error(&e, inputs.sources))?;
+        .render(&context)
+        .map_err(|e| render_error(&e, inputs.sources, &context, &last_missing_key()))?;
     Ok(Some(Output {
         path: path.to_string(),
         bytes: html.into_bytes(),

@@ -3,11 +3,13 @@
 //! template file and line. Built once per build and shared by every render thread.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use minijinja::value::Kwargs;
 use minijinja::{context, Environment, State, UndefinedBehavior, Value};
 
+use crate::config::Config;
 use crate::error::{Error, ErrorKind, Location};
 use crate::load::TemplateSource;
 
@@ -19,7 +21,7 @@ pub fn environment(
     base_path: &str,
 ) -> (Environment<'static>, Vec<Error>) {
     let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_keep_trailing_newline(true);
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".svg") {
@@ -181,6 +183,325 @@ pub fn template_error(e: &minijinja::Error, sources: &BTreeMap<String, TemplateS
     error
 }
 
+/// The last key a record was asked for and did not have, and the keys it has (see
+/// `render::Record`): the object behind a loop variable or a macro argument, which no context
+/// holds.
+#[derive(Clone, Debug, Default)]
+pub struct Missed {
+    pub key: String,
+    pub keys: Vec<String>,
+}
+
+/// A render error as a diagnostic ([`template_error`]). An undefined value is named by its
+/// expression up to the missing name, with the closest name the object has (looked up in
+/// `context`, or in `missed` for objects only a loop or a macro holds).
+pub fn render_error(
+    e: &minijinja::Error,
+    sources: &BTreeMap<String, TemplateSource>,
+    context: &Value,
+    missed: &Missed,
+) -> Error {
+    let mut error = template_error(e, sources);
+    if e.kind() != minijinja::ErrorKind::UndefinedError {
+        return error;
+    }
+    let (Some(name), Some(range)) = (e.name(), e.range()) else {
+        return error;
+    };
+    let Some(source) = sources.get(name) else {
+        return error;
+    };
+    let Some((undefined, span)) = find_undefined(&source.text, range, context, missed) else {
+        return error;
+    };
+    error.location = Some(Location::new(&source.file, &source.text, span));
+    let path = &undefined.path;
+    error.message = format!("template error in {name}: `{path}` is undefined");
+    error.label = Some(match (&undefined.suggestion, &undefined.none) {
+        (Some(s), _) => format!("did you mean `{s}`?"),
+        (None, Some(parent)) => format!("`{parent}` is none here"),
+        (None, None) => "undefined value".to_string(),
+    });
+    error.help = Some(format!(
+        "if it may be missing, test it (`{{% if {path} %}}`, `{path} is defined`) or give a \
+         default (`{path} | default(\"\")`)"
+    ));
+    error
+}
+
+/// An undefined name in a template: `page.titel`, and `page.title` when that exists.
+#[derive(Debug, PartialEq)]
+struct Undefined {
+    path: String,
+    suggestion: Option<String>,
+    /// The object that is none, when a name was looked up in none (`page.parent`).
+    none: Option<String>,
+}
+
+/// Finds the undefined name of an error at `range` of a template's `text`. minijinja's range
+/// is the expression that was undefined (`page.titel`), a part of it (`.titel.x`: the
+/// attribute of an undefined value), or the name of a filter given one (`upper`): the
+/// variable paths of the tag around it (`a.b.c`, `a['b']`) that overlap the range, else all of
+/// them, are looked up in `context` until one has a missing name. Gives that path's range.
+fn find_undefined(
+    text: &str,
+    range: Range<usize>,
+    context: &Value,
+    missed: &Missed,
+) -> Option<(Undefined, Range<usize>)> {
+    let tag = enclosing_tag(text, &range);
+    let all: Vec<(Vec<String>, Range<usize>)> = paths(&text[tag.clone()])
+        .into_iter()
+        .map(|(path, r)| (path, r.start + tag.start..r.end + tag.start))
+        .collect();
+    let overlapping: Vec<_> = all
+        .iter()
+        .filter(|(_, r)| r.start < range.end && range.start < r.end)
+        .collect();
+    let candidates = if overlapping.is_empty() {
+        all.iter().collect()
+    } else {
+        overlapping
+    };
+    candidates
+        .into_iter()
+        .find_map(|(path, r)| Some((look_up(path, context, missed)?, r.clone())))
+}
+
+/// The inside of the `{{ ... }}` or `{% ... %}` holding `range` (the range itself if none).
+fn enclosing_tag(text: &str, range: &Range<usize>) -> Range<usize> {
+    let (start, end) = (range.start.min(text.len()), range.end.min(text.len()));
+    let before = &text[..start];
+    let open = [before.rfind("{{"), before.rfind("{%")]
+        .into_iter()
+        .flatten()
+        .max();
+    let after = &text[end..];
+    let close = [after.find("}}"), after.find("%}")]
+        .into_iter()
+        .flatten()
+        .min();
+    match (open, close) {
+        (Some(open), Some(close)) => open + 2..end + close,
+        _ => start..end,
+    }
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Words of the template language, never variables.
+const KEYWORDS: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "if",
+    "elif",
+    "else",
+    "endif",
+    "for",
+    "endfor",
+    "set",
+    "endset",
+    "macro",
+    "endmacro",
+    "call",
+    "endcall",
+    "filter",
+    "endfilter",
+    "with",
+    "endwith",
+    "block",
+    "endblock",
+    "extends",
+    "include",
+    "import",
+    "from",
+    "as",
+    "ignore",
+    "missing",
+    "recursive",
+    "true",
+    "false",
+    "none",
+    "True",
+    "False",
+    "None",
+];
+
+/// The variable paths of an expression, with their ranges in it: `page.title ~ p['x'] |
+/// upper` -> `[page, title]`, `[p, x]`. Names of filters, tests and functions, keywords and
+/// string literals are not variables.
+fn paths(expression: &str) -> Vec<(Vec<String>, Range<usize>)> {
+    let bytes = expression.as_bytes();
+    let name_end = |from: usize| {
+        from + bytes[from..]
+            .iter()
+            .position(|b| !is_name_byte(*b))
+            .unwrap_or(bytes.len() - from)
+    };
+    let mut paths = Vec::new();
+    let mut i = 0;
+    // The last byte before this one that is not a space.
+    let mut previous = b' ';
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'"' || b == b'\'' {
+            let rest = &expression[i + 1..];
+            i += 2 + rest.find(b as char).unwrap_or(rest.len());
+            previous = b;
+            continue;
+        }
+        if !(b.is_ascii_alphabetic() || b == b'_') || previous == b'.' || previous == b'|' {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                i = name_end(i); // a number, or a filter's or an attribute's name
+                previous = b'x';
+                continue;
+            }
+            if !b.is_ascii_whitespace() {
+                previous = b;
+            }
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let before = expression[..i].trim_end();
+        let after_is = before.ends_with(" is") || before.ends_with(" is not");
+        let end = name_end(i);
+        let mut path = vec![expression[i..end].to_string()];
+        i = end;
+        loop {
+            if bytes.get(i) == Some(&b'.') && bytes.get(i + 1).is_some_and(|b| is_name_byte(*b)) {
+                let end = name_end(i + 1);
+                path.push(expression[i + 1..end].to_string());
+                i = end;
+            } else if let Some(key) = subscript(&expression[i..]) {
+                i += key.len() + 4;
+                path.push(key.to_string());
+            } else {
+                break;
+            }
+        }
+        let called = expression[i..].trim_start().starts_with('(');
+        if !after_is && !called && !KEYWORDS.contains(&path[0].as_str()) {
+            paths.push((path, start..i));
+        }
+        previous = b'x';
+    }
+    paths
+}
+
+/// `['key']` or `["key"]` at the start of `text`: `key`.
+fn subscript(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix('[')?;
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let end = rest[1..].find(quote)?;
+    rest[1 + end + 1..]
+        .starts_with(']')
+        .then(|| &rest[1..1 + end])
+}
+
+/// Looks `path` up in `context`; the first missing name, with the closest one its object has.
+fn look_up(path: &[String], context: &Value, missed: &Missed) -> Option<Undefined> {
+    let names = |v: &Value| -> Vec<String> {
+        let keys = v.try_iter().into_iter().flatten();
+        keys.filter_map(|k| k.as_str().map(str::to_string))
+            .collect()
+    };
+    let mut value = context.get_attr(&path[0]).ok()?;
+    if value.is_undefined() {
+        // A loop variable or a macro's argument (which no context holds) without the key a
+        // record was last asked for.
+        if let Some(i) = path[1..].iter().position(|k| *k == missed.key) {
+            return Some(undefined_at(path, i + 1, missed.keys.iter().cloned()));
+        }
+        let known = names(context);
+        let close = crate::xref::did_you_mean(&path[0], known.iter().cloned()).is_some();
+        // Else a variable that does not exist (likely, if it is close to one that does), or
+        // a local variable's path, whatever is missing in it.
+        return Some(if path.len() == 1 || close {
+            undefined_at(path, 0, known.into_iter())
+        } else {
+            undefined_at(path, path.len() - 1, std::iter::empty())
+        });
+    }
+    for (i, key) in path.iter().enumerate().skip(1) {
+        let next = value.get_attr(key).ok()?;
+        if next.is_undefined() {
+            let mut found = undefined_at(path, i, names(&value).into_iter());
+            if value.is_none() {
+                found.none = Some(path[..i].join("."));
+            }
+            return Some(found);
+        }
+        value = next;
+    }
+    None
+}
+
+/// `path` up to its `i`-th name, which is missing, and the closest of `known` in its place.
+fn undefined_at(path: &[String], i: usize, known: impl Iterator<Item = String>) -> Undefined {
+    let joined = |last: &str| {
+        let mut names: Vec<&str> = path[..i].iter().map(String::as_str).collect();
+        names.push(last);
+        names.join(".")
+    };
+    let suggestion = crate::xref::did_you_mean(&path[i], known.filter(|k| *k != path[i]));
+    Undefined {
+        path: joined(&path[i]),
+        suggestion: suggestion.map(|s| joined(&s)),
+        none: None,
+    }
+}
+
+/// What to say about a template `name` that does not exist: a label (with the closest
+/// existing template's name) and a help.
+pub fn missing_template(
+    name: &str,
+    sources: &BTreeMap<String, TemplateSource>,
+) -> (String, String) {
+    let label = match crate::xref::did_you_mean(name, sources.keys().cloned()) {
+        Some(close) => format!("no such template; did you mean \"{close}\"?"),
+        None => "no such template in the theme or the site's templates/".to_string(),
+    };
+    let help =
+        format!("add templates/{name} to the site (or to the theme), or name an existing template");
+    (label, help)
+}
+
+/// A collection's `template` in site.toml that names no template: an error at that value,
+/// found before any page renders (a collection without entities would never render it).
+pub fn missing_collection_templates(
+    config: &Config,
+    sources: &BTreeMap<String, TemplateSource>,
+) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for (collection, c) in &config.collections {
+        let Some(template) = &c.template else {
+            continue;
+        };
+        let name = template.get_ref();
+        if sources.contains_key(name) {
+            continue;
+        }
+        let (label, help) = missing_template(name, sources);
+        let mut error = Error::new(
+            ErrorKind::Template,
+            format!("template {name} of collection {collection} not found"),
+        )
+        .label(label)
+        .help(help);
+        if let Some(at) = &c.template_at {
+            error = error.at(at.clone());
+        }
+        errors.push(error);
+    }
+    errors
+}
+
 fn line_start(text: &str, line: usize) -> usize {
     text.split_inclusive('\n')
         .take(line.saturating_sub(1))
@@ -296,6 +617,70 @@ mod tests {
             (loc.file.as_str(), loc.line),
             ("themes/t/templates/p.html", 2)
         );
+    }
+
+    #[test]
+    fn paths_are_the_variables_of_an_expression() {
+        let names = |e: &str| -> Vec<String> {
+            paths(e)
+                .into_iter()
+                .map(|(p, r)| format!("{}@{}", p.join("."), &e[r]))
+                .collect()
+        };
+        assert_eq!(
+            names(" page.title ~ p['x'] | upper | default(s.y) "),
+            ["page.title@page.title", "p.x@p['x']", "s.y@s.y"]
+        );
+        assert_eq!(
+            names(" for s in site.sections if s.a is not defined "),
+            ["s@s", "site.sections@site.sections", "s.a@s.a"]
+        );
+        assert_eq!(names(" url('a.b') ~ \"c.d\" ~ 2.5 ~ x.0 "), ["x.0@x.0"]);
+    }
+
+    #[test]
+    fn an_undefined_name_is_found_with_the_closest_one() {
+        let context = context! {
+            page => context! { title => "T", parent => (), extra => context! { color => 1 } },
+        };
+        let find = |e: &str, missed: &Missed| {
+            let (found, range) = find_undefined(e, 3..e.len() - 3, &context, missed)?;
+            Some((
+                found.path,
+                found.suggestion,
+                found.none,
+                e[range].to_string(),
+            ))
+        };
+        let none = Missed::default();
+        assert_eq!(
+            find("{{ page.extra.colour }}", &none),
+            Some((
+                "page.extra.colour".into(),
+                Some("page.extra.color".into()),
+                None,
+                "page.extra.colour".into()
+            ))
+        );
+        assert_eq!(
+            find("{{ page.parent.title }}", &none),
+            Some((
+                "page.parent.title".into(),
+                None,
+                Some("page.parent".into()),
+                "page.parent.title".into()
+            ))
+        );
+        // A loop variable: the object is the record last asked for the missing key.
+        let missed = Missed {
+            key: "titel".into(),
+            keys: vec!["title".into(), "url".into()],
+        };
+        assert_eq!(
+            find("{{ item.titel }}", &missed).map(|f| f.1),
+            Some(Some("item.title".into()))
+        );
+        assert_eq!(find("{{ page.title }}", &none), None);
     }
 
     #[test]

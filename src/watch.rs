@@ -6,12 +6,21 @@
 //! (`.#x`, `x~`, `4913`, `.swp`, hidden files) and everything else under the root — the output
 //! folder included — are ignored. The pure part ([`classify`], [`ChangeSet::add`]) is what tests
 //! call; this module never builds anything.
+//!
+//! A watched folder can itself go away: `rm -rf content; cp -r backup content`, a move away
+//! and back, a link put in its place. notify then drops its watch and never watches the new
+//! folder, so after every batch [`Watcher`] compares each watched path with what it watched
+//! (its file id, and the batch's remove and rename events naming it) and watches again what
+//! changed, reporting the folder as created so that the whole site is read afresh, and says
+//! so on the terminal. A moved or removed site folder is reported, and its parent watched
+//! until it is back.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use notify_debouncer_full::file_id::{self, FileId};
 use notify_debouncer_full::notify::{
     self, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode,
 };
@@ -191,13 +200,51 @@ impl AnyDebouncer {
             AnyDebouncer::Poll(d) => d.watch(path, mode),
         }
     }
+
+    /// Stops watching `path`. notify drops the watch of a folder that was removed or moved
+    /// away by itself, and then has none to stop: that is no error here.
+    fn unwatch(&mut self, path: &Path) {
+        let _ = match self {
+            AnyDebouncer::Native(d) => d.unwatch(path),
+            AnyDebouncer::Poll(d) => d.unwatch(path),
+        };
+    }
+}
+
+/// What a watched path (the site root, its own files only, or a folder of [`WATCHED_DIRS`])
+/// named when its watch began.
+struct Watched {
+    id: FileId,
+    link: bool,
+    /// Events older than the watch say nothing about it.
+    since: Instant,
+}
+
+/// How a watched folder went away, as far as its events said (the strongest word wins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Left {
+    Unknown,
+    Renamed,
+    Removed,
+}
+
+/// A folder that was watched and went away (or was replaced).
+struct Lost {
+    id: FileId,
+    link: bool,
+    how: Left,
 }
 
 /// A running watcher; dropping it stops watching.
 pub struct Watcher {
     debouncer: AnyDebouncer,
-    /// The folders of [`WATCHED_DIRS`] being watched (one created later is added).
-    watched: BTreeSet<PathBuf>,
+    /// The root and the folders of [`WATCHED_DIRS`] being watched.
+    watched: BTreeMap<PathBuf, Watched>,
+    /// Folders that were watched and went away: one that comes back is watched again, and the
+    /// terminal told so.
+    lost: BTreeMap<PathBuf, Lost>,
+    /// The root's parent, watched while the root is gone so that its return is seen.
+    parent_watched: bool,
     root: PathBuf,
     events: Receiver<DebounceEventResult>,
     waker: Sender<DebounceEventResult>,
@@ -218,7 +265,7 @@ impl Watcher {
     pub fn start(root: &Path, poll: bool) -> notify::Result<Watcher> {
         let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let (tx, rx) = mpsc::channel();
-        let mut debouncer = if poll {
+        let debouncer = if poll {
             // notify's poller keeps modification times in whole seconds: two saves within a
             // second would look alike, so it compares contents too.
             let config = notify::Config::default()
@@ -240,28 +287,147 @@ impl Watcher {
                 notify::Config::default(),
             )?)
         };
-        debouncer.watch(&root, RecursiveMode::NonRecursive)?;
         let mut watcher = Watcher {
             debouncer,
-            watched: BTreeSet::new(),
+            watched: BTreeMap::new(),
+            lost: BTreeMap::new(),
+            parent_watched: false,
             root,
             events: rx,
             waker: tx,
         };
-        watcher.watch_new_folders()?;
+        watcher
+            .refresh(&BTreeMap::new())
+            .map_err(|e| notify::Error::generic(&explain(&e)))?;
         Ok(watcher)
     }
 
-    /// Starts watching the folders of [`WATCHED_DIRS`] that exist and are not watched yet.
-    fn watch_new_folders(&mut self) -> notify::Result<()> {
-        for dir in WATCHED_DIRS {
-            let dir = self.root.join(dir);
-            if dir.is_dir() && !self.watched.contains(&dir) {
-                self.debouncer.watch(&dir, RecursiveMode::Recursive)?;
-                self.watched.insert(dir);
+    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        let id =
+            file_id::get_file_id(path).map_err(|e| notify::Error::io(e).add_path(path.into()))?;
+        let since = Instant::now();
+        self.debouncer.watch(path, mode)?;
+        let link = path.symlink_metadata().is_ok_and(|m| m.is_symlink());
+        let watched = Watched { id, link, since };
+        self.watched.insert(path.to_path_buf(), watched);
+        Ok(())
+    }
+
+    /// The root, then the folders of [`WATCHED_DIRS`].
+    fn watchable(&self) -> Vec<PathBuf> {
+        let dirs = WATCHED_DIRS.iter().map(|d| self.root.join(d));
+        std::iter::once(self.root.clone()).chain(dirs).collect()
+    }
+
+    /// Makes the watches match the folders on disk. A watched folder is watched again when it
+    /// is now another folder, or when `seen` says it was removed or renamed since its watch
+    /// began (moved away and back, or removed and made again with the same inode number, it
+    /// looks the same, but notify dropped its watch when it left); folders that appeared are
+    /// watched. Returns the paths newly watched: everything under them must be read afresh,
+    /// since files written there before the watch began were seen by no one.
+    fn refresh(&mut self, seen: &BTreeMap<PathBuf, Left>) -> notify::Result<Vec<PathBuf>> {
+        if !self.root.is_dir() {
+            self.root_gone()?;
+            return Ok(Vec::new());
+        }
+        let mut again = Vec::new();
+        for path in self.watchable() {
+            let now = path
+                .is_dir()
+                .then(|| file_id::get_file_id(&path).ok())
+                .flatten();
+            let how = seen.get(&path).copied();
+            if let Some(watched) = self.watched.get(&path) {
+                if now == Some(watched.id) && how.is_none() {
+                    continue;
+                }
+                let lost = Lost {
+                    id: watched.id,
+                    link: watched.link,
+                    how: Left::Unknown,
+                };
+                self.debouncer.unwatch(&path);
+                self.watched.remove(&path);
+                self.lost.insert(path.clone(), lost);
+            }
+            if let (Some(lost), Some(how)) = (self.lost.get_mut(&path), how) {
+                lost.how = lost.how.max(how);
+            }
+            if now.is_some() {
+                let mode = if path == self.root {
+                    RecursiveMode::NonRecursive
+                } else {
+                    RecursiveMode::Recursive
+                };
+                self.watch(&path, mode)?;
+                again.push(path);
             }
         }
+        if self.parent_watched {
+            if let Some(parent) = self.root.parent() {
+                self.debouncer.unwatch(parent);
+            }
+            self.parent_watched = false;
+        }
+        // The site folder back says it all; otherwise each folder back says so.
+        let root_back = again.contains(&self.root);
+        for path in &again {
+            if let Some(lost) = self.lost.remove(path) {
+                if !root_back || *path == self.root {
+                    // The serve loop's terminal: printed between its rebuild lines.
+                    eprintln!("{}", self.note_again(path, &lost));
+                }
+            }
+        }
+        Ok(again)
+    }
+
+    /// The root itself was moved or removed: say so once, and watch its parent so that its
+    /// return is seen (a site moved elsewhere cannot be followed: its files are read by path).
+    fn root_gone(&mut self) -> notify::Result<()> {
+        if self.parent_watched {
+            return Ok(());
+        }
+        eprintln!(
+            "warning: the site folder {} was moved or removed: the last good build is still \
+             served; put the folder back, or restart weft serve where it is now",
+            self.root.display()
+        );
+        for (path, watched) in std::mem::take(&mut self.watched) {
+            self.debouncer.unwatch(&path);
+            let lost = Lost {
+                id: watched.id,
+                link: watched.link,
+                how: Left::Unknown,
+            };
+            self.lost.insert(path, lost);
+        }
+        if let Some(parent) = self.root.parent().filter(|p| p.is_dir()) {
+            self.debouncer.watch(parent, RecursiveMode::NonRecursive)?;
+            self.parent_watched = true;
+        }
         Ok(())
+    }
+
+    /// "note: watching content/ again (it was removed and recreated)".
+    fn note_again(&self, path: &Path, lost: &Lost) -> String {
+        let name = match path.strip_prefix(&self.root) {
+            Ok(rel) if rel.as_os_str().is_empty() => "the site folder".to_string(),
+            Ok(rel) => format!("{}/", rel.display()),
+            Err(_) => path.display().to_string(),
+        };
+        let now = &self.watched[path];
+        let why = if now.link && !lost.link {
+            let target = std::fs::read_link(path).unwrap_or_default();
+            format!("it is now a link to {}", target.display())
+        } else if lost.how == Left::Removed {
+            "it was removed and recreated".to_string()
+        } else if now.id == lost.id {
+            "it was moved away and back".to_string()
+        } else {
+            "it was replaced".to_string()
+        };
+        format!("note: watching {name} again ({why})")
     }
 
     pub fn waker(&self) -> Waker {
@@ -274,9 +440,10 @@ impl Watcher {
     #[allow(clippy::should_implement_trait)] // blocking, fallible: not an Iterator
     pub fn next(&mut self) -> Option<Result<ChangeSet, String>> {
         loop {
+            let mut seen = BTreeMap::new();
             let mut set = match self.events.recv().ok()? {
                 Ok(events) if events.is_empty() => return Some(Ok(ChangeSet::default())),
-                Ok(events) => change_set(&self.root, &events),
+                Ok(events) => self.take(&events, &mut seen),
                 Err(errors) => return Some(Err(describe(&errors))),
             };
             // A wake that arrives while a batch settles must not be lost if the batch turns
@@ -285,31 +452,67 @@ impl Watcher {
             loop {
                 match self.events.recv_timeout(SETTLE) {
                     Ok(Ok(events)) if events.is_empty() => woken = true,
-                    Ok(Ok(events)) => set.merge(change_set(&self.root, &events)),
+                    Ok(Ok(events)) => set.merge(self.take(&events, &mut seen)),
                     Ok(Err(errors)) => return Some(Err(describe(&errors))),
                     Err(RecvTimeoutError::Timeout) => break,
                     Err(RecvTimeoutError::Disconnected) => break,
                 }
             }
-            if set.content_tree || set.templates || set.static_created {
-                // `static/` (say) may have been created since the start.
-                if let Err(e) = self.watch_new_folders() {
-                    return Some(Err(e.to_string()));
+            match self.refresh(&seen) {
+                Ok(again) => {
+                    // Read everything under a folder watched again, as if it had just appeared.
+                    let created = EventKind::Create(notify::event::CreateKind::Folder);
+                    set.add(&self.root.clone(), &created, &again);
+                    if again.contains(&self.root) {
+                        set.config = true;
+                        set.templates = true;
+                    }
                 }
+                Err(e) => return Some(Err(explain(&e))),
             }
             if !set.is_empty() || woken {
                 return Some(Ok(set));
             }
         }
     }
+
+    /// One batch's change set; what it says of the watched folders themselves (removed or
+    /// renamed since their watch began) goes into `seen`.
+    fn take(&self, events: &[DebouncedEvent], seen: &mut BTreeMap<PathBuf, Left>) -> ChangeSet {
+        let watchable = self.watchable();
+        for e in events {
+            let how = match e.event.kind {
+                EventKind::Remove(_) => Left::Removed,
+                EventKind::Modify(notify::event::ModifyKind::Name(_)) => Left::Renamed,
+                _ => continue,
+            };
+            for path in e.event.paths.iter().filter(|p| watchable.contains(p)) {
+                let stale = self.watched.get(path).is_some_and(|w| e.time < w.since);
+                if !stale {
+                    let was = seen.entry(path.clone()).or_insert(how);
+                    *was = (*was).max(how);
+                }
+            }
+        }
+        change_set(&self.root, events)
+    }
 }
 
 fn describe(errors: &[notify::Error]) -> String {
-    errors
-        .iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("; ")
+    errors.iter().map(explain).collect::<Vec<_>>().join("; ")
+}
+
+/// notify's message, and what to do when the system's table of watches is full (files added
+/// then would go unseen: a silent stale preview).
+fn explain(e: &notify::Error) -> String {
+    let mut text = e.to_string();
+    if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+        text.push_str(
+            " Changes in some folders would go unseen: raise the limit \
+             (sudo sysctl fs.inotify.max_user_watches=524288), or run weft serve --poll",
+        );
+    }
+    text
 }
 
 #[cfg(test)]
@@ -492,6 +695,16 @@ mod tests {
             &[dir.path().join("content")],
         );
         assert!(set.is_empty());
+    }
+
+    #[test]
+    fn a_full_table_of_watches_says_what_to_do() {
+        let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
+        assert_eq!(
+            describe(&[full]),
+            "OS file watch limit reached. Changes in some folders would go unseen: raise the \
+             limit (sudo sysctl fs.inotify.max_user_watches=524288), or run weft serve --poll"
+        );
     }
 
     #[test]

@@ -790,12 +790,152 @@ fn a_missing_template_points_at_the_page_that_names_it() {
  --> content/a.md:3:12
   |
 3 | template = "nope.html"
-  |            ^^^^^^^^^^^ template not found: template "nope.html" does not exist
+  |            ^^^^^^^^^^^ no such template; did you mean "page.html"?
   |
-  = help: add the template to the theme or the site's templates/ folder, or change `template`
+  = help: add templates/nope.html to the site (or to the theme), or name an existing template
 
 error: build failed with 1 error
 "#,
         "missing template",
     );
+}
+
+#[test]
+fn a_missing_collection_template_points_at_site_toml_with_the_closest_name() {
+    // No entity uses it yet: it is reported all the same, where it is written.
+    let site = TestSite::new()
+        .file(
+            "site.toml",
+            "title = \"Test\"\n\n[collections.countries]\ntemplate = \"contry.html\"\n",
+        )
+        .file("content/countries/_index.md", page("Countries", "", ""))
+        .file("templates/country.html", "{{ page.title }}\n");
+    assert_text(
+        &site.build_err(),
+        r#"error: template contry.html of collection countries not found
+ --> site.toml:4:12
+  |
+4 | template = "contry.html"
+  |            ^^^^^^^^^^^^^ no such template; did you mean "country.html"?
+  |
+  = help: add templates/contry.html to the site (or to the theme), or name an existing template
+
+error: build failed with 1 error
+"#,
+        "missing collection template",
+    );
+}
+
+#[test]
+fn an_undefined_attribute_names_the_template_line_and_the_closest_key() {
+    let site = TestSite::new()
+        .file("content/a.md", page("A", "", ""))
+        .file(
+            "templates/page.html",
+            "<main>\n<h1>{{ page.titel }}</h1>\n</main>\n",
+        );
+    assert_text(
+        &site.build_err(),
+        r#"error: template error in page.html: `page.titel` is undefined
+ --> templates/page.html:2:8
+  |
+2 | <h1>{{ page.titel }}</h1>
+  |        ^^^^^^^^^^ did you mean `page.title`?
+  |
+  = help: if it may be missing, test it (`{% if page.titel %}`, `page.titel is defined`) or give a default (`page.titel | default("")`)
+
+error: build failed with 1 error
+"#,
+        "undefined attribute",
+    );
+}
+
+#[test]
+fn an_undefined_key_of_extra_suggests_the_closest_key() {
+    let site = TestSite::new()
+        .file("content/a.md", page("A", "[extra]\ncolor = \"red\"\n", ""))
+        .file("templates/page.html", "<p>{{ page.extra.colour }}</p>\n");
+    assert_text(
+        &site.build_err(),
+        r#"error: template error in page.html: `page.extra.colour` is undefined
+ --> templates/page.html:1:7
+  |
+1 | <p>{{ page.extra.colour }}</p>
+  |       ^^^^^^^^^^^^^^^^^ did you mean `page.extra.color`?
+  |
+  = help: if it may be missing, test it (`{% if page.extra.colour %}`, `page.extra.colour is defined`) or give a default (`page.extra.colour | default("")`)
+
+error: build failed with 1 error
+"#,
+        "undefined extra key",
+    );
+}
+
+#[test]
+fn an_undefined_key_of_a_macro_argument_suggests_the_closest_key() {
+    // `x` is known only to the macro: the suggestion comes from the page it was given.
+    let site = TestSite::new()
+        .file("content/a.md", page("A", "", ""))
+        .file(
+            "templates/page.html",
+            "{% import \"m.html\" as m %}{{ m.card(page) }}\n",
+        )
+        .file(
+            "templates/m.html",
+            "{% macro card(x) %}\n<p>{{ x.descripton }}</p>\n{% endmacro %}\n",
+        );
+    assert_text(
+        &site.build_err(),
+        r#"error: template error in m.html: `x.descripton` is undefined
+ --> templates/m.html:2:7
+  |
+2 | <p>{{ x.descripton }}</p>
+  |       ^^^^^^^^^^^^ did you mean `x.description`?
+  |
+  = help: if it may be missing, test it (`{% if x.descripton %}`, `x.descripton is defined`) or give a default (`x.descripton | default("")`)
+
+error: build failed with 1 error
+"#,
+        "undefined key of a macro argument",
+    );
+}
+
+#[test]
+fn a_misspelt_variable_suggests_the_closest_variable() {
+    let site = TestSite::new()
+        .file("content/a.md", page("A", "", ""))
+        .file(
+            "templates/page.html",
+            "{% for s in pgae.backlinks %}{{ s }}{% endfor %}\n",
+        );
+    assert_text(
+        &site.build_err(),
+        r#"error: template error in page.html: `pgae` is undefined
+ --> templates/page.html:1:13
+  |
+1 | {% for s in pgae.backlinks %}{{ s }}{% endfor %}
+  |             ^^^^^^^^^^^^^^ did you mean `page`?
+  |
+  = help: if it may be missing, test it (`{% if pgae %}`, `pgae is defined`) or give a default (`pgae | default("")`)
+
+error: build failed with 1 error
+"#,
+        "misspelt variable",
+    );
+}
+
+#[test]
+fn missing_values_that_are_tested_or_defaulted_are_no_error() {
+    let site = TestSite::new()
+        .file("content/a.md", page("A", "[extra]\nshort = \"a\"\n", ""))
+        .file("content/b.md", page("B", "", ""))
+        .file(
+            "templates/page.html",
+            "{% if page.extra.short %}[{{ page.extra.short }}]{% endif %}\
+             {{ page.extra.short or page.title }}|{{ page.extra.short | default(\"-\") }}|\
+             {{ page.extra.short is defined }}|{{ page.entity.title is defined }}\n",
+        );
+    site.build();
+    assert_eq!(site.read("a/index.html"), "[a]a|a|True|False\n");
+    assert_eq!(site.read("b/index.html"), "B|-|False|False\n");
 }

@@ -16,3 +16,4 @@ mod scaffold;
 mod search_browser;
 mod serve;
 mod site;
+mod watch;
