@@ -25,6 +25,10 @@ pub struct Config {
     pub language: String,
     #[serde(default = "default_theme")]
     pub theme: String,
+    /// Page size of every section's listing, unless the section or its collection says
+    /// otherwise (`0`: no pagination). A listing longer than this gets `/page/2/`, ….
+    #[serde(default = "default_paginate_by")]
+    pub paginate_by: usize,
     /// Sections whose direct children are entities that other pages may reference.
     #[serde(default)]
     pub collections: BTreeMap<String, Collection>,
@@ -42,11 +46,51 @@ pub struct Config {
 pub struct Collection {
     /// Used in messages: `unknown country "Keyna"`. Defaults to the name without a final `s`.
     pub singular: Option<String>,
+    /// Page size of the collection's index (default: not paginated, since themes list a
+    /// collection whole, for filters and maps).
+    pub paginate_by: Option<usize>,
+    /// Order of the collection's index listing (default: weight, then date, then title).
+    pub sort_by: Option<SortBy>,
+    /// The listing in the opposite order.
+    #[serde(default)]
+    pub sort_reverse: bool,
     /// Template for the entities, unless their front matter names one.
     pub template: Option<Spanned<String>>,
     /// Where `template`'s value is in `site.toml` (for the error when no such template exists).
     #[serde(skip)]
     pub template_at: Option<Location>,
+}
+
+/// How a section's pages are listed (front matter `sort_by`, or a collection's in site.toml).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SortBy {
+    /// Weight (none last), then date (newest first), then title: the default.
+    Weight,
+    /// Newest first (undated last), then title.
+    Date,
+    /// By title, case-insensitively.
+    Title,
+}
+
+impl SortBy {
+    pub const NAMES: [&str; 3] = ["weight", "date", "title"];
+
+    pub fn parse(name: &str) -> Option<SortBy> {
+        match name {
+            "weight" => Some(SortBy::Weight),
+            "date" => Some(SortBy::Date),
+            "title" => Some(SortBy::Title),
+            _ => None,
+        }
+    }
+}
+
+/// A section listing more pages than this is paginated unless site.toml says otherwise.
+pub const DEFAULT_PAGINATE_BY: usize = 100;
+
+fn default_paginate_by() -> usize {
+    DEFAULT_PAGINATE_BY
 }
 
 fn default_base_url() -> String {

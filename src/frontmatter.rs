@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use crate::config::SortBy;
 use crate::error::{Error, ErrorKind, Location};
 use crate::xref::did_you_mean;
 
@@ -27,6 +28,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "template",
     "aliases",
     "also_known_as",
+    "paginate_by",
+    "sort_by",
+    "sort_reverse",
     "extra",
 ];
 
@@ -44,6 +48,11 @@ pub struct FrontMatter {
     pub template: Option<String>,
     pub aliases: Vec<String>,
     pub also_known_as: Vec<String>,
+    /// A section's listing page size (`0`: not paginated); site.toml's default otherwise.
+    pub paginate_by: Option<usize>,
+    /// A section's listing order; weight, date, title otherwise.
+    pub sort_by: Option<SortBy>,
+    pub sort_reverse: Option<bool>,
     pub extra: serde_json::Value,
     pub references: Vec<RawReference>,
 }
@@ -225,6 +234,9 @@ impl Reader<'_> {
                 "template" => fm.template = self.typed(name, value),
                 "aliases" => fm.aliases = self.typed(name, value).unwrap_or_default(),
                 "also_known_as" => fm.also_known_as = self.typed(name, value).unwrap_or_default(),
+                "paginate_by" => fm.paginate_by = self.typed(name, value),
+                "sort_by" => fm.sort_by = self.sort_by(value),
+                "sort_reverse" => fm.sort_reverse = self.typed(name, value),
                 "extra" => {
                     fm.extra = self
                         .typed::<serde_json::Value>(name, value)
@@ -269,6 +281,27 @@ impl Reader<'_> {
                 None
             }
         }
+    }
+
+    fn sort_by(&mut self, value: &Spanned<DeValue<'_>>) -> Option<SortBy> {
+        let name: String = self.typed("sort_by", value)?;
+        if let Some(order) = SortBy::parse(&name) {
+            return Some(order);
+        }
+        let label = match did_you_mean(&name, SortBy::NAMES.iter().map(|n| n.to_string())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "not an order weft knows".to_string(),
+        };
+        self.errors.push(
+            Error::new(
+                ErrorKind::InvalidValue,
+                format!("invalid value for `sort_by`: \"{name}\""),
+            )
+            .at(self.location(value.span()))
+            .label(label)
+            .help(expected_type("sort_by")),
+        );
+        None
     }
 
     fn date(&mut self, key: &str, value: &Spanned<DeValue<'_>>) -> Option<String> {
@@ -368,6 +401,9 @@ fn expected_type(key: &str) -> String {
     let what = match key {
         "title" | "description" | "slug" | "template" => "a string",
         "weight" => "an integer",
+        "paginate_by" => "a whole number of pages per listing page (0: no pagination)",
+        "sort_by" => "one of \"weight\", \"date\" or \"title\"",
+        "sort_reverse" => "true or false",
         "draft" => "true or false",
         "aliases" | "also_known_as" => "an array of strings",
         "date" | "updated" => "a date (1999-03-01) or a date-time",

@@ -353,7 +353,10 @@ impl Fast {
         // Kept in memory as `render::Keep` keeps a full build's outputs.
         let outputs: Vec<Result<Option<Output>, _>> = ids
             .par_iter()
-            .map(|&id| render::render_page(&inputs, shared, id).and_then(|o| render::Keep.put(o)))
+            .flat_map_iter(|&id| match render::render_page(&inputs, shared, id) {
+                Ok(pages) => pages.into_iter().map(|o| render::Keep.put(o)).collect(),
+                Err(e) => vec![Err(e)],
+            })
             .collect();
         let mut map = current.outputs.clone();
         for o in outputs {
@@ -389,13 +392,17 @@ impl Fast {
             // A plain page (not a section, not an entity) only moves within its parent's list
             // when its title, weight or date change; anything else reshapes the site.
             let plain = page.kind == Kind::Page && page.collection.is_none();
+            // (Every order a listing may have reads only these.)
             let same_order =
                 fm.title == old.title && fm.weight == old.weight && fm.date == old.date;
             let same_place = (plain || same_order)
                 && fm.slug == old.slug
                 && fm.draft == old.draft
                 && fm.also_known_as == old.also_known_as
-                && fm.aliases == old.aliases;
+                && fm.aliases == old.aliases
+                && fm.paginate_by == old.paginate_by
+                && fm.sort_by == old.sort_by
+                && fm.sort_reverse == old.sort_reverse;
             if !same_place {
                 return None;
             }
@@ -416,10 +423,11 @@ impl Fast {
             page.body_offset = body_offset;
             old.push((id, std::mem::replace(&mut page.front_matter, fm)));
         }
-        // Children are listed in `model::page_order`, as `Site::new` sorts them.
+        // Children are listed in their section's order, as `Site::new` sorts them.
         for parent in reorder {
             let mut pages = std::mem::take(&mut self.site.pages[parent].pages);
-            pages.sort_by(|a, b| model::page_order(&self.site.pages[*a], &self.site.pages[*b]));
+            let listing = self.site.listing(parent);
+            pages.sort_by(|a, b| listing.order(&self.site.pages[*a], &self.site.pages[*b]));
             self.site.pages[parent].pages = pages;
         }
         Some(old)

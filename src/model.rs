@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::config::Config;
+use crate::config::{Config, SortBy};
 use crate::error::{Error, ErrorKind, Location};
 use crate::frontmatter::FrontMatter;
 
@@ -138,6 +138,7 @@ impl Site {
         site.sort_children();
         let mut errors = site.duplicate_urls();
         errors.extend(site.alias_errors());
+        errors.extend(site.listing_key_errors());
         (site, errors)
     }
 
@@ -256,7 +257,8 @@ impl Site {
     fn sort_children(&mut self) {
         for id in 0..self.pages.len() {
             let mut pages = std::mem::take(&mut self.pages[id].pages);
-            pages.sort_by(|a, b| page_order(&self.pages[*a], &self.pages[*b]));
+            let listing = self.listing(id);
+            pages.sort_by(|a, b| listing.order(&self.pages[*a], &self.pages[*b]));
             let mut subs = std::mem::take(&mut self.pages[id].subsections);
             subs.sort_by(|a, b| section_order(&self.pages[*a], &self.pages[*b]));
             self.pages[id].pages = pages;
@@ -300,6 +302,11 @@ impl Site {
             .iter()
             .map(|p| (p.output_path(), (p.id, None)))
             .collect();
+        for page in &self.pages {
+            for (_, path) in self.pager_outputs(page.id) {
+                claimed.insert(path, (page.id, None));
+            }
+        }
         let mut errors = Vec::new();
         for page in &self.pages {
             for alias in &page.front_matter.aliases {
@@ -398,6 +405,27 @@ impl Site {
         }
         for page in &self.pages {
             claims.insert(&page_paths[page.id], Claim::Page(page.id));
+        }
+        let pagers: Vec<(PageId, String)> = (0..self.pages.len())
+            .flat_map(|id| {
+                self.pager_outputs(id)
+                    .into_iter()
+                    .map(move |(_, p)| (id, p))
+            })
+            .collect();
+        for (id, path) in &pagers {
+            match claims.get(path.as_str()) {
+                Some(&Claim::Page(other)) => errors.push(self.conflict(
+                    Claim::Page(other),
+                    format!(
+                        "is written at {path}, where {} lists its page of pages",
+                        self.pages[*id].file()
+                    ),
+                )),
+                _ => {
+                    claims.insert(path, Claim::Page(*id));
+                }
+            }
         }
         for (id, alias, output) in &alias_paths {
             match claims.get(output.as_str()) {
@@ -501,6 +529,113 @@ impl Site {
             }
             Claim::Other(what) => what.to_string(),
         }
+    }
+}
+
+/// How a section lists its pages: its front matter, else (for a collection's index) the
+/// collection's settings in site.toml, else the site's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listing {
+    /// Pages per listing page; `None`: one page lists them all.
+    pub per_page: Option<usize>,
+    pub sort_by: SortBy,
+    pub reverse: bool,
+}
+
+impl Listing {
+    /// The order of two pages of the listing.
+    pub fn order(&self, a: &Page, b: &Page) -> std::cmp::Ordering {
+        let title = |p: &Page| p.front_matter.title.to_lowercase();
+        let order = match self.sort_by {
+            SortBy::Weight => page_order(a, b),
+            // Newest first, undated last.
+            SortBy::Date => b
+                .front_matter
+                .date
+                .cmp(&a.front_matter.date)
+                .then_with(|| title(a).cmp(&title(b)))
+                .then_with(|| a.path.cmp(&b.path)),
+            SortBy::Title => title(a).cmp(&title(b)).then_with(|| a.path.cmp(&b.path)),
+        };
+        if self.reverse {
+            order.reverse()
+        } else {
+            order
+        }
+    }
+}
+
+impl Site {
+    /// How page `id` (a section or the home page) lists its pages.
+    pub fn listing(&self, id: PageId) -> Listing {
+        let page = &self.pages[id];
+        let fm = &page.front_matter;
+        let collection = page
+            .path
+            .strip_suffix("/_index.md")
+            .and_then(|name| self.config.collections.get(name));
+        let size = fm.paginate_by.unwrap_or(match collection {
+            Some(c) => c.paginate_by.unwrap_or(0),
+            None => self.config.paginate_by,
+        });
+        Listing {
+            per_page: (size > 0 && page.kind != Kind::Page).then_some(size),
+            sort_by: fm
+                .sort_by
+                .or(collection.and_then(|c| c.sort_by))
+                .unwrap_or(SortBy::Weight),
+            reverse: fm
+                .sort_reverse
+                .unwrap_or(collection.is_some_and(|c| c.sort_reverse)),
+        }
+    }
+
+    /// How many listing pages section `id` has (1 when not paginated).
+    pub fn pager_count(&self, id: PageId) -> usize {
+        match self.listing(id).per_page {
+            Some(n) => self.pages[id].pages.len().div_ceil(n).max(1),
+            None => 1,
+        }
+    }
+
+    /// The output files of listing pages 2.. of section `id`, by number, and the redirect
+    /// from page 1 (`news/page/1/` to `news/`), when it is paginated.
+    pub fn pager_outputs(&self, id: PageId) -> Vec<(usize, String)> {
+        let count = self.pager_count(id);
+        if count < 2 {
+            return Vec::new();
+        }
+        let base = &self.pages[id].url_path;
+        (1..=count)
+            .map(|n| (n, format!("{base}page/{n}/index.html")))
+            .collect()
+    }
+
+    /// `paginate_by`, `sort_by` or `sort_reverse` on a page that lists nothing.
+    fn listing_key_errors(&self) -> Vec<Error> {
+        let mut errors = Vec::new();
+        for page in self.pages.iter().filter(|p| p.kind == Kind::Page) {
+            let fm = &page.front_matter;
+            let keys = [
+                ("paginate_by", fm.paginate_by.is_some()),
+                ("sort_by", fm.sort_by.is_some()),
+                ("sort_reverse", fm.sort_reverse.is_some()),
+            ];
+            for (key, _) in keys.iter().filter(|(_, set)| *set) {
+                let front = &page.text[..page.body_offset];
+                let span = front.find(key).map_or(0..0, |i| i..i + key.len());
+                errors.push(
+                    Error::new(
+                        ErrorKind::InvalidValue,
+                        format!("`{key}` in {}, which is not a section", page.file()),
+                    )
+                    .at(Location::new(&page.file(), &page.text, span))
+                    .label("only a section's _index.md lists pages")
+                    .help("move it to the _index.md of the section whose listing it shapes"),
+                );
+            }
+        }
+        errors
     }
 }
 

@@ -60,7 +60,10 @@ pub fn site(inputs: &Inputs<'_>, sink: &dyn Sink) -> (Vec<Output>, Vec<Error>) {
     let shared = Shared::new(inputs);
     let mut results: Vec<Result<Option<Output>, Error>> = heavy_first(inputs)
         .into_par_iter()
-        .map(|id| sink.put(render_page(inputs, &shared, id)?))
+        .flat_map_iter(|id| match render_page(inputs, &shared, id) {
+            Ok(outputs) => outputs.into_iter().map(|o| sink.put(o)).collect(),
+            Err(e) => vec![Err(e)],
+        })
         .collect();
     for (template, path) in [
         ("404.html", "404.html"),
@@ -716,7 +719,9 @@ pub fn template_name(site: &Site, id: PageId) -> String {
 }
 
 /// Renders one page (`weft serve` re-renders only the pages an edit affects).
-pub fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<Output, Error> {
+/// Renders page `id`: one file, or for a paginated section one per listing page (the first at
+/// the section's URL, the others at `page/N/`), each with its `paginator`.
+pub fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<Vec<Output>, Error> {
     let site = inputs.site;
     let name = template_name(site, id);
     let page = site.page(id);
@@ -736,21 +741,88 @@ pub fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<O
         .label(label)
         .help(help)
     })?;
-    forget_missed();
-    let context = context! {
-        site => shared.site.clone(),
-        page => page_value(inputs, shared, id),
-        section => Value::UNDEFINED,
-        collections => shared.collections.clone(),
-        partial_cached => shared.partial_cached.clone(),
+    let page_value = page_value(inputs, shared, id);
+    let pagers = site.pager_count(id);
+    let mut outputs = Vec::with_capacity(pagers);
+    for number in 1..=pagers {
+        let paginator = if pagers > 1 {
+            paginator(inputs, shared, id, number, pagers)
+        } else {
+            Value::UNDEFINED
+        };
+        forget_missed();
+        let context = context! {
+            site => shared.site.clone(),
+            page => page_value.clone(),
+            section => Value::UNDEFINED,
+            paginator => paginator,
+            collections => shared.collections.clone(),
+            partial_cached => shared.partial_cached.clone(),
+        };
+        let html = template
+            .render(&context)
+            .map_err(|e| render_error(&e, inputs.sources, &context, &last_missing_key()))?;
+        let path = match number {
+            1 => page.output_path(),
+            n => format!("{}page/{n}/index.html", page.url_path),
+        };
+        outputs.push(Output {
+            path,
+            bytes: html.into_bytes(),
+        });
+    }
+    Ok(outputs)
+}
+
+/// The URL of listing page `number` of section `id`: the section's own for the first.
+fn pager_url(site: &Site, id: PageId, number: usize) -> String {
+    match number {
+        1 => site.url(id),
+        n => format!("{}page/{n}/", site.url(id)),
+    }
+}
+
+/// `paginator` for listing page `number` of `total` of section `id` (docs/templates.md).
+fn paginator(
+    inputs: &Inputs<'_>,
+    shared: &Shared,
+    id: PageId,
+    number: usize,
+    total: usize,
+) -> Value {
+    let site = inputs.site;
+    let per_page = site.listing(id).per_page.unwrap_or(usize::MAX);
+    let pages = &site.page(id).pages;
+    let items: Vec<Value> = pages
+        .iter()
+        .skip((number - 1) * per_page)
+        .take(per_page)
+        .map(|&p| shared.summaries[p].clone())
+        .collect();
+    let url = |n: usize| Value::from(pager_url(site, id, n));
+    let url_or_none = |n: usize| {
+        if (1..=total).contains(&n) {
+            url(n)
+        } else {
+            Value::from(())
+        }
     };
-    let html = template
-        .render(&context)
-        .map_err(|e| render_error(&e, inputs.sources, &context, &last_missing_key()))?;
-    Ok(Output {
-        path: page.output_path(),
-        bytes: html.into_bytes(),
-    })
+    let numbers: Vec<Value> = (1..=total)
+        .map(|n| Value::from_iter([("number", Value::from(n)), ("url", url(n))]))
+        .collect();
+    Value::from_iter([
+        ("items", Value::from(items)),
+        ("number", Value::from(number)),
+        ("total_pages", Value::from(total)),
+        ("per_page", Value::from(per_page)),
+        ("total_items", Value::from(pages.len())),
+        ("first", url(1)),
+        ("last", url(total)),
+        // `none` (not undefined) at either end, so `{% if paginator.next %}` reads plainly.
+        ("previous", url_or_none(number - 1)),
+        ("next", url_or_none(number + 1)),
+        ("pages", Value::from(numbers)),
+    ])
 }
 
 /// A page rendered with `site` and `collections` only (404, search), when the theme has it.
@@ -785,6 +857,13 @@ fn extras(site: &Site) -> Vec<Output> {
         bytes: robots_txt(&site.config).into_bytes(),
     }];
     for page in &site.pages {
+        // `news/page/1/` is `news/`: a redirect, so hand-made "page 1" links still work.
+        if let Some((_, first)) = site.pager_outputs(page.id).into_iter().next() {
+            out.push(Output {
+                path: first,
+                bytes: redirect(&site.url(page.id)).into_bytes(),
+            });
+        }
         for alias in &page.front_matter.aliases {
             // An alias leaving the output folder is a model error; never written.
             let Some(path) = crate::model::alias_output(alias) else {

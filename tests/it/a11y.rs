@@ -301,3 +301,57 @@ fn a_page_with_footnotes_passes_both_validators() {
         failures.join("\n")
     );
 }
+
+/// A paginated listing as the default theme shows it (numbers near the current page, gaps,
+/// previous and next): valid HTML, and no axe finding in either colour scheme, on the first,
+/// a middle and the last listing page.
+#[test]
+fn paginated_listings_pass_both_validators() {
+    let mut site = TestSite::new()
+        .file(
+            "site.toml",
+            "title = \"T\"\nbase_url = \"https://example.org/\"\n",
+        )
+        .file(
+            "content/news/_index.md",
+            page("News", "paginate_by = 2\n", ""),
+        );
+    for i in 0..15 {
+        site = site.file(
+            &format!("content/news/n{i:02}.md"),
+            page(&format!("Item {i}"), &format!("weight = {i}\n"), ""),
+        );
+    }
+    site.build();
+    let out = site.path("public");
+    let errors = nu_html_errors(&out);
+    assert!(
+        errors.is_empty(),
+        "the Nu Html Checker found errors {errors}"
+    );
+
+    let axe_source = std::fs::read_to_string(validators().join("axe-core/axe.min.js"))
+        .expect("axe-core/axe.min.js");
+    let server = TestServer::static_files(&out, "/");
+    let mut browser = chromium_with_axe(&axe_source);
+    let mut failures = Vec::new();
+    for path in ["news/", "news/page/4/", "news/page/8/"] {
+        browser.navigate(&server.url(&format!("/{path}")));
+        browser.color_scheme("light");
+        failures.extend(axe(&mut browser, path, "light", WCAG));
+        browser.color_scheme("dark");
+        failures.extend(axe(&mut browser, path, "dark", CONTRAST));
+    }
+    let numbers = browser.eval(
+        "[...document.querySelectorAll('.pagination li')].map(li => li.textContent.trim()).join(' ')",
+    );
+    assert_eq!(
+        numbers,
+        serde_json::json!("Previous page Page 1 … Page 6 Page 7 8")
+    );
+    assert!(
+        failures.is_empty(),
+        "axe-core found:\n{}",
+        failures.join("\n")
+    );
+}

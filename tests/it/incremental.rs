@@ -452,6 +452,23 @@ fn random_edits_with_the_default_theme_match_a_full_build() {
     }
 }
 
+/// Listings of two pages a page: a section's title, weight or date edit moves pages between
+/// its listing pages (`news/page/2/`), which the fast path must render as a full build does.
+#[test]
+fn random_edits_of_paginated_listings_match_a_full_build() {
+    for seed in [0x5eed_0011, 0x5eed_0012] {
+        let site = TestSite::fixture("serve-site");
+        let config = fs::read_to_string(site.path("site.toml")).unwrap();
+        site.write("site.toml", format!("paginate_by = 2\n{config}"));
+        let section = fs::read_to_string(site.path("content/news/_index.md")).unwrap();
+        site.write(
+            "content/news/_index.md",
+            section.replacen("+++\n", "+++\nsort_by = \"title\"\n", 1),
+        );
+        random_walk(&site, seed, STEPS);
+    }
+}
+
 #[test]
 fn random_edits_with_a_theme_reading_one_collection_match_a_full_build() {
     let mut fast = 0;

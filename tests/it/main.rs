@@ -9,6 +9,7 @@ mod determinism;
 mod errors;
 mod incremental;
 mod links;
+mod pagination;
 mod props;
 mod publish;
 mod safety;
