@@ -56,12 +56,23 @@ impl Cache {
         (now.saturating_sub(at) < CACHE_TTL.as_secs()).then_some(status)
     }
 
+    /// Writes the cache through a temporary file renamed into place, and never through a
+    /// link: a `.weft-cache` linked elsewhere (by a pull request, say) would otherwise have
+    /// weft overwrite a file outside the site.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
+            if fs::symlink_metadata(dir).is_ok_and(|m| !m.is_dir()) {
+                return Err(std::io::Error::other(
+                    "it is a symbolic link or a file, not a folder weft made; remove it",
+                ));
+            }
             fs::create_dir_all(dir)?;
         }
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        fs::write(path, text + "\n")
+        let temporary = path.with_extension("json.new");
+        fs::write(&temporary, text + "\n")?;
+        // A rename replaces a link at `path` itself, never the file it points to.
+        fs::rename(&temporary, path)
     }
 }
 
@@ -171,6 +182,32 @@ fn external_finding(link: &ExternalLink, outcome: Outcome) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_is_never_written_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir(&elsewhere).unwrap();
+        fs::write(elsewhere.join("keys"), "precious").unwrap();
+        let cache = Cache::read(Path::new("/nonexistent"));
+
+        // The cache file a link to another file: the link is replaced, the file kept.
+        let site = dir.path().join("a");
+        fs::create_dir_all(site.join(".weft-cache")).unwrap();
+        let file = site.join(".weft-cache/external-links.json");
+        std::os::unix::fs::symlink(elsewhere.join("keys"), &file).unwrap();
+        cache.write(&file).unwrap();
+        assert_eq!(fs::read_to_string(elsewhere.join("keys")).unwrap(), "precious");
+        assert!(!file.is_symlink());
+
+        // The cache folder a link: nothing is written.
+        let site = dir.path().join("b");
+        fs::create_dir_all(&site).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, site.join(".weft-cache")).unwrap();
+        let err = cache.write(&site.join(".weft-cache/external-links.json")).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert!(!elsewhere.join("external-links.json").exists());
+    }
 
     #[test]
     fn cached_results_expire_after_a_day() {
