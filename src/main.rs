@@ -64,6 +64,10 @@ enum Command {
         /// Open the site in the system's browser.
         #[arg(long)]
         open: bool,
+        /// Also answer requests for this host name (repeatable; `.example.org` allows every
+        /// name under it). Others, but localhost and IP addresses, are refused.
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_hosts: Vec<String>,
     },
     /// Create a small working site in a new folder.
     New {
@@ -95,6 +99,7 @@ fn main() -> ExitCode {
             drafts,
             poll,
             open,
+            allow_hosts,
         } => {
             let options = Options {
                 drafts,
@@ -105,6 +110,7 @@ fn main() -> ExitCode {
                 port,
                 poll,
                 open,
+                allow_hosts,
             };
             match weft::serve::run(&cli.root, options, &serve) {
                 Ok(()) => ExitCode::SUCCESS,
