@@ -10,7 +10,8 @@
 //! leave a new connection unread while others stayed open; tasks have no such pool.)
 
 use std::convert::Infallible;
-use std::io;
+use std::future::Future;
+use std::io::{self, IoSlice};
 use std::net::TcpListener as StdListener;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -27,9 +28,10 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::UnboundedReceiver;
-use tokio::time::{Interval, MissedTickBehavior};
+use tokio::time::{Interval, MissedTickBehavior, Sleep};
 
 use super::answer::{self, Reply, Stamp, LIVE_JS};
 use super::{Hosts, Hub, EVENTS_PATH, SCRIPT_PATH};
@@ -46,12 +48,16 @@ pub struct Limits {
     /// long a kept-alive connection may stay idle and how long a request may take to be sent.
     /// A browser retries on a fresh connection a request it sent as its idle one closed.
     pub request_head: Duration,
+    /// How long a write may find no room (a client that stopped reading) before the
+    /// connection is dropped.
+    pub stalled_write: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
             request_head: Duration::from_secs(30),
+            stalled_write: Duration::from_secs(60),
         }
     }
 }
@@ -102,7 +108,15 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>) {
 /// Answers requests on one connection until it closes or idles out.
 async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     let _ = stream.set_nodelay(true);
-    let request_head = shared.limits.request_head;
+    let Limits {
+        request_head,
+        stalled_write,
+    } = shared.limits;
+    let stream = Stalling {
+        stream,
+        limit: stalled_write,
+        stalled: None,
+    };
     let service = service_fn(move |request| {
         let shared = shared.clone();
         async move { Ok::<_, Infallible>(answer(request, &shared).await) }
@@ -263,5 +277,90 @@ impl hyper::body::Body for EventStream {
             Poll::Ready(_) => data(Bytes::from_static(b": keep-alive\n\n")),
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+/// A connection whose writes may not find the client's window full for longer than `limit`:
+/// a client that stopped reading is dropped instead of holding its answer (and an event
+/// stream's queue) forever. Reads are left to hyper's request-head timeout.
+struct Stalling {
+    stream: TcpStream,
+    limit: Duration,
+    /// Started by the first write that found no room; cleared by the next that did.
+    stalled: Option<Pin<Box<Sleep>>>,
+}
+
+impl Stalling {
+    /// A write found no room: `Ready` with an error once that has lasted `limit`.
+    fn poll_stall(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+        let limit = self.limit;
+        let timer = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client stopped reading",
+            )),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn wrote(
+        &mut self,
+        result: Poll<io::Result<usize>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<usize>> {
+        match result {
+            Poll::Pending => self.poll_stall(cx).map(Err),
+            done => {
+                self.stalled = None;
+                done
+            }
+        }
+    }
+}
+
+impl AsyncRead for Stalling {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Stalling {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.stream).poll_write(cx, buf);
+        this.wrote(result, cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+        this.wrote(result, cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
     }
 }

@@ -16,17 +16,24 @@ fn urls_of_outputs_drop_index_html() {
 }
 
 const LIMIT: Duration = Duration::from_millis(400);
+/// The size of `big.bin`: more than loopback sockets buffer.
+const BIG: usize = 48 << 20;
 
-/// A server of a one-page snapshot whose clients must send a request head within [`LIMIT`].
+/// A server of a page and a big file whose clients must send a request head, and read what
+/// they are sent, within [`LIMIT`].
 fn server() -> u16 {
     let mut snapshot = Snapshot::default();
     let page = b"<!DOCTYPE html><title>t</title><body>hello</body>".to_vec();
     snapshot.outputs.insert("index.html".into(), Arc::new(page));
+    snapshot
+        .outputs
+        .insert("big.bin".into(), Arc::new(vec![b'x'; BIG]));
     let hub = Hub::new(Path::new("."), Arc::new(snapshot));
     let listener = listen("127.0.0.1", 0).unwrap_or_else(|StartError::Fatal(e)| panic!("{e}"));
     let port = listener.local_addr().unwrap().port();
     let limits = Limits {
         request_head: LIMIT,
+        stalled_write: LIMIT,
     };
     spawn_server(listener, hub, Hosts::default(), limits).unwrap();
     port
@@ -96,6 +103,26 @@ fn a_request_sent_a_byte_at_a_time_is_cut_off_at_the_limit() {
     let took = closed.join().unwrap();
     assert!(took < LIMIT * 5, "closed after {took:?}");
     assert!(start.elapsed() < LIMIT * 6);
+}
+
+#[test]
+fn a_client_that_stops_reading_is_dropped() {
+    let port = server();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    // Read nothing for a while: the server's writes find no room and it gives up.
+    std::thread::sleep(LIMIT * 4);
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut received = 0;
+    let mut buf = vec![0; 1 << 16];
+    while let Ok(n @ 1..) = stream.read(&mut buf) {
+        received += n;
+    }
+    assert!(received < BIG, "the whole file came: {received} bytes");
 }
 
 #[test]
