@@ -49,7 +49,7 @@ enum Command {
     Check(weft::check::CheckArgs),
     /// Preview the site: serve it from memory, rebuild on every change, reload the browser.
     Serve {
-        /// Address to listen on.
+        /// Address to listen on (0.0.0.0: every network interface, reachable from others).
         #[arg(long, default_value = "127.0.0.1")]
         bind: String,
         /// Port to listen on (0: any free port; the URL is printed).
@@ -64,8 +64,8 @@ enum Command {
         /// Open the site in the system's browser.
         #[arg(long)]
         open: bool,
-        /// Also answer requests for this host name (repeatable; `.example.org` allows every
-        /// name under it). Others, but localhost and IP addresses, are refused.
+        /// Also answer requests for this host name (repeatable; `.example.org`: every name
+        /// under it). Otherwise only localhost and IP addresses are answered.
         #[arg(long = "allow-host", value_name = "NAME")]
         allow_hosts: Vec<String>,
     },
