@@ -583,6 +583,7 @@ impl Fast {
         Snapshot {
             outputs,
             assets: current.assets.clone(),
+            allow_links_outside: current.allow_links_outside,
             pages: self.site.pages.len(),
             stale: if self.stale {
                 self.site_output_paths.clone()

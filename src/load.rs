@@ -269,9 +269,14 @@ pub struct Boundary {
 
 impl Boundary {
     pub fn new(root: &Path, config: &Config) -> Boundary {
+        Boundary::with(root, config.allow_links_outside)
+    }
+
+    /// The rule for the site at `root`, links outside it followed when `allow_outside`.
+    pub fn with(root: &Path, allow_outside: bool) -> Boundary {
         Boundary {
             root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
-            allow_outside: config.allow_links_outside,
+            allow_outside,
         }
     }
 

@@ -49,7 +49,7 @@ enum Command {
     Check(weft::check::CheckArgs),
     /// Preview the site: serve it from memory, rebuild on every change, reload the browser.
     Serve {
-        /// Address to listen on.
+        /// Address to listen on (0.0.0.0: every network interface, reachable from others).
         #[arg(long, default_value = "127.0.0.1")]
         bind: String,
         /// Port to listen on (0: any free port; the URL is printed).
@@ -64,6 +64,10 @@ enum Command {
         /// Open the site in the system's browser.
         #[arg(long)]
         open: bool,
+        /// Also answer requests for this host name (repeatable; `.example.org`: every name
+        /// under it). Otherwise only localhost and IP addresses are answered.
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_hosts: Vec<String>,
     },
     /// Create a small working site in a new folder.
     New {
@@ -95,6 +99,7 @@ fn main() -> ExitCode {
             drafts,
             poll,
             open,
+            allow_hosts,
         } => {
             let options = Options {
                 drafts,
@@ -105,6 +110,7 @@ fn main() -> ExitCode {
                 port,
                 poll,
                 open,
+                allow_hosts,
             };
             match weft::serve::run(&cli.root, options, &serve) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -41,6 +41,9 @@ pub struct Snapshot {
     /// Site-wide outputs (search index, feeds, sitemap, graph) out of date after a fast
     /// rebuild until [`Session::complete`] makes them again; the server makes them on demand.
     pub stale: BTreeSet<String>,
+    /// `allow_links_outside` of the site.toml this snapshot was built from: the server reads
+    /// assets under the rule the build listed them by (`load::Boundary`).
+    pub allow_links_outside: bool,
 }
 
 /// What a rebuild did.
@@ -194,6 +197,7 @@ impl Session {
             assets: build.assets,
             pages: rendered,
             stale: BTreeSet::new(),
+            allow_links_outside: build.site.config.allow_links_outside,
         };
         let mut update = self.swap(next);
         update.rendered = rendered;
@@ -290,6 +294,7 @@ impl Session {
                 assets: current.assets.clone(),
                 pages: current.pages,
                 stale: BTreeSet::new(),
+                allow_links_outside: current.allow_links_outside,
             });
         }
     }

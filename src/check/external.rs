@@ -197,14 +197,19 @@ mod tests {
         let file = site.join(".weft-cache/external-links.json");
         std::os::unix::fs::symlink(elsewhere.join("keys"), &file).unwrap();
         cache.write(&file).unwrap();
-        assert_eq!(fs::read_to_string(elsewhere.join("keys")).unwrap(), "precious");
+        assert_eq!(
+            fs::read_to_string(elsewhere.join("keys")).unwrap(),
+            "precious"
+        );
         assert!(!file.is_symlink());
 
         // The cache folder a link: nothing is written.
         let site = dir.path().join("b");
         fs::create_dir_all(&site).unwrap();
         std::os::unix::fs::symlink(&elsewhere, site.join(".weft-cache")).unwrap();
-        let err = cache.write(&site.join(".weft-cache/external-links.json")).unwrap_err();
+        let err = cache
+            .write(&site.join(".weft-cache/external-links.json"))
+            .unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
         assert!(!elsewhere.join("external-links.json").exists());
     }

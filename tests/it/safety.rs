@@ -411,3 +411,38 @@ fn the_site_s_own_files_win_over_what_weft_makes_and_a_page_may_not_hide_one() {
         "{stderr}"
     );
 }
+
+/// `weft serve` lists and reads files by the rule `weft build` does: a link out of the site
+/// is an error for both (served: nothing behind it), and allowed in site.toml it is published
+/// by both; the site's own robots.txt wins over weft's in both.
+#[test]
+fn serve_and_build_agree_on_links_leaving_the_site_and_on_the_site_s_own_files() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("shared.txt");
+    fs::write(&secret, "SHARED ON PURPOSE").unwrap();
+    let site = TestSite::new()
+        .file("content/a.md", page("A", "", ""))
+        .file("static/robots.txt", "User-agent: *\nDisallow: /a/\n")
+        .symlink("static/shared.txt", secret.to_str().unwrap());
+    assert!(site
+        .build_err()
+        .contains("static/shared.txt is a symbolic link outside the site's folder"));
+    let serve = crate::serve::Serve::start(site.root(), &[]);
+    let reply = serve.request("GET", "/shared.txt");
+    assert_ne!(reply.status, 200);
+    assert!(!reply.text().contains("SHARED ON PURPOSE"));
+    drop(serve);
+
+    site.write(
+        "site.toml",
+        "title = \"Test\"\nallow_links_outside = true\n",
+    );
+    site.build();
+    assert_eq!(site.read("shared.txt"), "SHARED ON PURPOSE");
+    assert_eq!(site.read("robots.txt"), "User-agent: *\nDisallow: /a/\n");
+    let serve = crate::serve::Serve::start(site.root(), &[]);
+    let reply = serve.wait_for("/shared.txt", "the linked file", |r| r.status == 200);
+    assert_eq!(reply.text(), "SHARED ON PURPOSE");
+    let robots = serve.request("GET", "/robots.txt");
+    assert_eq!(robots.text(), "User-agent: *\nDisallow: /a/\n");
+}

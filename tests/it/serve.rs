@@ -1,7 +1,8 @@
-//! `weft serve` over HTTP on 127.0.0.1: what it serves and how (types, folders, 404, HEAD, no
-//! caching, no byte outside the output), live-reload events after every rebuild, a failed build
-//! keeping the last good site, many event streams not starving requests, and no 404 while it
-//! rebuilds. Every wait polls with a deadline; the server is the real binary on a free port.
+//! `weft serve` over HTTP on 127.0.0.1: what it serves and how (types, folders, 404, HEAD, nothing
+//! served stale, 304 for what did not change, no byte outside the output, only for this
+//! machine's names), live-reload events after every rebuild, a failed build keeping the last
+//! good site, many event streams, idle or slow clients not delaying requests, and no 404 while
+//! it rebuilds. Every wait polls with a deadline; the server is the real binary on a free port.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -155,13 +156,20 @@ impl Drop for Serve {
 
 /// One raw HTTP/1.1 request with `Connection: close`.
 pub fn request(port: u16, method: &str, target: &str) -> Reply {
+    request_with(port, method, target, &["Host: 127.0.0.1"])
+}
+
+/// One raw HTTP/1.1 request with `Connection: close` and these header lines.
+pub fn request_with(port: u16, method: &str, target: &str, headers: &[&str]) -> Reply {
+    let mut head = format!("{method} {target} HTTP/1.1\r\n");
+    for line in headers {
+        head.push_str(line);
+        head.push_str("\r\n");
+    }
+    head.push_str("Connection: close\r\n\r\n");
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to weft serve");
     stream.set_read_timeout(Some(DEADLINE)).unwrap();
-    write!(
-        stream,
-        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
     let mut buf = Vec::new();
     stream.read_to_end(&mut buf).expect("read the reply");
     let split = buf
@@ -240,7 +248,7 @@ fn append(site: &TestSite, path: &str, text: &str) {
 }
 
 #[test]
-fn pages_and_files_are_served_with_their_types_and_never_cached() {
+fn pages_and_files_are_served_with_their_types_and_never_stale() {
     let site = fixture();
     let serve = Serve::start(site.root(), &[]);
     assert_ne!(serve.port, 0);
@@ -264,7 +272,8 @@ fn pages_and_files_are_served_with_their_types_and_never_cached() {
     assert_eq!(css.status, 200);
     assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
     assert_eq!(css.text(), "body { background-color: rgb(1, 2, 3); }\n");
-    assert_eq!(css.header("cache-control"), "no-store");
+    // Kept, but asked for again each time (see the conditional requests below).
+    assert_eq!(css.header("cache-control"), "no-cache");
 
     let photo = serve.get("/news/c/photo.txt");
     assert_eq!((photo.status, photo.text().as_str()), (200, "a photo\n"));
@@ -764,4 +773,225 @@ fn open_hands_the_served_url_to_the_desktop_opener() {
         .find(|w| w.starts_with("http://127.0.0.1:"))
         .unwrap();
     assert_eq!(opened.trim(), url);
+}
+
+#[test]
+fn unchanged_files_are_answered_304_and_changed_ones_in_full() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    let css = serve.get("/css/site.css");
+    let etag = css.header("etag").to_string();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag:?}");
+    let again = |tag: &str| {
+        let condition = format!("If-None-Match: {tag}");
+        request_with(
+            serve.port,
+            "GET",
+            "/css/site.css",
+            &["Host: 127.0.0.1", &condition],
+        )
+    };
+    let unchanged = again(&etag);
+    assert_eq!(unchanged.status, 304);
+    assert!(unchanged.body.is_empty());
+    assert_eq!(unchanged.header("etag"), etag);
+    assert_eq!(unchanged.header("cache-control"), "no-cache");
+    assert_eq!(again(&format!("\"other\", W/{etag}")).status, 304);
+    assert_eq!(again("\"other\"").status, 200);
+
+    // Pages are tagged too (with the script stamped in), and files made by the build.
+    for path in [
+        "/countries/kenya/",
+        "/sitemap.xml",
+        "/news/c/photo.txt",
+        "/__weft/live.js",
+    ] {
+        let first = serve.get(path);
+        assert_eq!(first.status, 200, "{path}");
+        let condition = format!("If-None-Match: {}", first.header("etag"));
+        let second = request_with(serve.port, "GET", path, &["Host: 127.0.0.1", &condition]);
+        assert_eq!(second.status, 304, "{path}");
+        let head = request_with(serve.port, "HEAD", path, &["Host: 127.0.0.1", &condition]);
+        assert_eq!(head.status, 304, "{path}");
+    }
+    assert_eq!(serve.get("/no/such/page/").header("etag"), "");
+
+    // A changed file is sent in full, with its new tag.
+    let mut events = serve.events();
+    site.write("static/css/site.css", "body { color: rgb(7, 8, 9); }\n");
+    events.wait("css");
+    let changed = again(&etag);
+    assert_eq!(changed.status, 200);
+    assert_eq!(changed.text(), "body { color: rgb(7, 8, 9); }\n");
+    assert_ne!(changed.header("etag"), etag);
+}
+
+#[test]
+fn requests_for_other_host_names_are_refused() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &["--allow-host", "docs.test"]);
+    let with_host = |host: &str| {
+        let line = format!("Host: {host}");
+        request_with(serve.port, "GET", "/countries/kenya/", &[&line])
+    };
+    for host in [
+        "127.0.0.1",
+        &format!("127.0.0.1:{}", serve.port),
+        &format!("localhost:{}", serve.port),
+        "[::1]:4000",
+        "192.168.1.20:4000",
+        "docs.test:8080",
+    ] {
+        assert_eq!(with_host(host).status, 200, "{host}");
+    }
+    let refused = with_host(&format!("evil.example:{}", serve.port));
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.header("content-type"), "text/plain; charset=utf-8");
+    assert_eq!(
+        refused.text(),
+        "weft serve answers only requests for this machine (localhost, an IP address) or for a \
+         name allowed with --allow-host; this one was for \"evil.example\".\n\
+         Another site can point a name of its own at this machine to read the preview through \
+         your browser (DNS rebinding), so other names are refused.\n\
+         If you opened the preview under this name yourself, restart with: weft serve \
+         --allow-host evil.example\n"
+    );
+    for host in ["docs.test.evil.example", "localhost.evil.example"] {
+        assert_eq!(with_host(host).status, 403, "{host}");
+    }
+    // Nor the event stream, the script, or an absolute target naming another host.
+    let events = request_with(serve.port, "GET", "/__weft/events", &["Host: evil.example"]);
+    assert_eq!(events.status, 403);
+    let script = request_with(
+        serve.port,
+        "GET",
+        "/__weft/live.js",
+        &["Host: evil.example"],
+    );
+    assert_eq!(script.status, 403);
+    let absolute = request_with(
+        serve.port,
+        "GET",
+        "http://evil.example/countries/kenya/",
+        &["Host: 127.0.0.1"],
+    );
+    assert_eq!(absolute.status, 403);
+    assert_eq!(request_with(serve.port, "GET", "/", &[]).status, 400);
+}
+
+#[test]
+fn binding_every_interface_says_so_and_warns() {
+    let site = fixture();
+    let mut child = Command::new(WEFT)
+        .arg("--root")
+        .arg(site.root())
+        .args(["serve", "--port", "0", "--bind", "0.0.0.0"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start weft serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let port = line
+        .split("0.0.0.0:")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no 0.0.0.0:PORT in {line:?}"));
+    let root = site.root().display();
+    assert_eq!(
+        line.trim_end(),
+        format!(
+            "serving {root} on 0.0.0.0:{port} (every network interface), on this machine at \
+             http://127.0.0.1:{port}/ (Ctrl-C to stop)"
+        )
+    );
+    assert!(
+        stderr.contains(&format!(
+            "warning: listening on every network interface (0.0.0.0:{port}): anyone who can \
+             reach this machine can read the site (the default, --bind 127.0.0.1, keeps it to \
+             this machine)\n"
+        )),
+        "{stderr}"
+    );
+}
+
+/// How long another request may take while slow clients hold connections.
+const PROMPT: Duration = Duration::from_millis(100);
+
+/// The time `GET path` takes on a fresh connection, answer included (a 200 is required).
+fn timed_get(port: u16, path: &str) -> Duration {
+    let start = Instant::now();
+    let reply = request(port, "GET", path);
+    let took = start.elapsed();
+    assert_eq!(reply.status, 200, "{path}");
+    took
+}
+
+/// Asserts that requests are answered within [`PROMPT`]: five in a row, the fastest counting
+/// (so that a busy shared machine does not fail the test; a server held up by the slow
+/// clients answers none of them in time).
+fn assert_prompt(port: u16, what: &str) {
+    let times: Vec<Duration> = (0..5).map(|_| timed_get(port, "/news/a/")).collect();
+    let best = *times.iter().min().unwrap();
+    assert!(best < PROMPT, "{what}: requests took {times:?}");
+}
+
+#[test]
+fn three_hundred_idle_half_open_connections_do_not_delay_a_request() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    let port = serve.port;
+    // Half send nothing; half start a request and stop in the middle of its head.
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|i| {
+            let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            if i % 2 == 1 {
+                stream.write_all(b"GET /news/a/ HTTP/1.1\r\nHo").unwrap();
+            }
+            stream
+        })
+        .collect();
+    assert_prompt(port, "with 300 idle connections");
+    // And the half-sent requests are answered once they are finished.
+    for mut stream in idle.into_iter().skip(1).step_by(50) {
+        stream.write_all(b"st: 127.0.0.1\r\n\r\n").unwrap();
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        let mut status = String::new();
+        BufReader::new(stream).read_line(&mut status).unwrap();
+        assert!(status.starts_with("HTTP/1.1 200"), "{status:?}");
+    }
+}
+
+#[test]
+fn a_client_sending_a_byte_a_second_does_not_delay_others() {
+    let site = fixture();
+    let serve = Serve::start(site.root(), &[]);
+    let port = serve.port;
+    let slow_request = b"GET /news/a/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    let mut slow = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    slow.set_read_timeout(Some(DEADLINE)).unwrap();
+    // Four seconds of a byte a second, other requests answered promptly meanwhile.
+    for (i, byte) in slow_request.iter().take(4).enumerate() {
+        slow.write_all(&[*byte]).unwrap();
+        assert_prompt(port, &format!("after the slow client's byte {}", i + 1));
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    // The slow client is served too, once its request is whole.
+    slow.write_all(&slow_request[4..]).unwrap();
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
