@@ -5,6 +5,7 @@ mod browser;
 mod build;
 mod check;
 mod chromium;
+mod data_files;
 mod determinism;
 mod errors;
 mod incremental;
