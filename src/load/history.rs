@@ -72,11 +72,15 @@ pub fn dates(root: &Path, wanted: &[String]) -> Dates {
 }
 
 fn shallow_warning(undated: usize) -> Error {
-    let pages = if undated == 1 { "page" } else { "pages" };
+    let files = if undated == 1 {
+        "content file"
+    } else {
+        "content files"
+    };
     Error::new(
         ErrorKind::Io,
         format!(
-            "the repository is a shallow clone: {undated} {pages} changed only before its first commit (or never committed) get no last-updated date"
+            "the repository is a shallow clone: {undated} {files} not changed since its first commit get no date from the history"
         ),
     )
     .at(Location::file_only(CONFIG_FILE))

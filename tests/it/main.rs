@@ -7,6 +7,7 @@ mod check;
 mod chromium;
 mod data_files;
 mod determinism;
+mod edit_dates;
 mod errors;
 mod incremental;
 mod links;
