@@ -200,3 +200,76 @@ fn weft_serve_rebuilds_with_the_new_data_and_reports_a_bad_file() {
     );
     assert_eq!(home(&session), "Belgium=8300000;\n");
 }
+
+/// The contribution figures of the Global Programmes site are typed once, in
+/// data/contributions.csv; the donors chart and table, the donor's page and the programme read
+/// them from there, and the pages that cite them state the same figure in words.
+#[test]
+fn the_sites_contribution_figures_are_typed_once_and_agree_with_the_pages_citing_them() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut rows = csv::Reader::from_path(root.join("data/contributions.csv")).unwrap();
+    let out = crate::support::real_site();
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+    let every_page: Vec<String> = walkdir::WalkDir::new(root.join("content"))
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| read(e.path()))
+        .collect();
+    let mut seen = 0;
+    for row in rows.deserialize::<(String, String, u64)>() {
+        let (source, donor, amount) = row.unwrap();
+        seen += 1;
+        let cited = read(&root.join("content").join(&source));
+        let donor_text = read(&root.join("content").join(&donor));
+        let title = donor_text
+            .lines()
+            .find_map(|l| l.strip_prefix("title = \""))
+            .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("no title in {donor}"));
+        // The citing page names the donor in its references and states the figure in words.
+        assert!(
+            cited.contains(&format!("{{ ref = \"{title}\"")),
+            "{source} does not reference {title}"
+        );
+        let millions = format!("${} million", amount as f64 / 1_000_000.0);
+        assert!(
+            cited.contains(&millions),
+            "{source} does not say {millions}"
+        );
+        // Typed once: no page carries the figure as a number.
+        let digits = amount.to_string();
+        let underscored = thousands(&digits, '_');
+        for text in &every_page {
+            assert!(
+                !text.contains(&digits) && !text.contains(&underscored),
+                "{amount} is typed in a page as well as in data/contributions.csv"
+            );
+        }
+        // The chart, the donors table and the donor's own page all show it.
+        let index = read(&out.join("donors/index.html"));
+        let slug = donor.trim_start_matches("donors/").trim_end_matches(".md");
+        let donor_page = read(&out.join(format!("donors/{slug}/index.html")));
+        let value = format!("<data value=\"{amount}\">");
+        assert!(donor_page.contains(&value), "{slug}'s page lacks {value}");
+        assert!(index.contains(&value), "the donors table lacks {value}");
+        let words = millions.replace('$', "USD ");
+        assert!(
+            index.contains(&format!(">{title}</text>"))
+                && index.contains(&format!("\">{words}</text>")),
+            "the donors chart has no bar {title}: {words}"
+        );
+    }
+    assert_eq!(seen, 2, "the paper states two contribution figures");
+}
+
+fn thousands(digits: &str, separator: char) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
