@@ -266,7 +266,7 @@ fn the_sites_contribution_figures_are_typed_once_and_agree_with_the_pages_citing
 fn thousands(digits: &str, separator: char) -> String {
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(separator);
         }
         out.push(c);
