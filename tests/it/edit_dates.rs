@@ -206,3 +206,40 @@ fn a_shallow_clone_dates_what_its_history_holds_and_warns_once() {
     assert!(!read("b/index.html").contains("2024"));
     assert!(!read("sitemap.xml").contains("<loc>https://example.org/</loc><lastmod>"));
 }
+
+#[test]
+fn a_merge_dates_a_file_by_the_commit_that_changed_it_not_by_the_merge() {
+    let site = TestSite::new()
+        .file(
+            "site.toml",
+            "title = \"T\"\nbase_url = \"https://example.org/\"\ndates_from_git = true\n",
+        )
+        .file("content/_index.md", page("Home", "", ""))
+        .file("content/a.md", page("A", "", "One."))
+        .file("content/b.md", page("B", "", "One."));
+    let root = site.root();
+    git(root, &["init", "-q"], "2021-01-01T00:00:00Z");
+    git(root, &["add", "."], "2021-01-01T00:00:00Z");
+    git(root, &["commit", "-qm", "one"], "2021-01-01T00:00:00Z");
+    git(root, &["checkout", "-qb", "side"], "2021-01-01T00:00:00Z");
+    site.write("content/a.md", page("A", "", "Two."));
+    git(root, &["commit", "-qam", "a on a branch"], "2022-02-02T00:00:00Z");
+    git(root, &["checkout", "-q", "main"], "2022-02-02T00:00:00Z");
+    site.write("content/b.md", page("B", "", "Two."));
+    git(root, &["commit", "-qam", "b on main"], "2023-03-03T00:00:00Z");
+    git(
+        root,
+        &["merge", "-q", "--no-ff", "-m", "merge", "side"],
+        "2024-04-04T00:00:00Z",
+    );
+    site.build();
+    let sitemap = site.read("sitemap.xml");
+    for (url, lastmod) in [
+        ("https://example.org/a/", "2022-02-02"),
+        ("https://example.org/b/", "2023-03-03"),
+        ("https://example.org/", "2021-01-01"),
+    ] {
+        let entry = format!("<loc>{url}</loc><lastmod>{lastmod}</lastmod>");
+        assert!(sitemap.contains(&entry), "{entry} in {sitemap}");
+    }
+}
