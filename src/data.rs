@@ -132,8 +132,38 @@ fn parse_toml(shown: &str, text: &str, what: &Arc<str>) -> Result<Value, Error> 
         };
         parse_error(shown, location, e.message().trim())
     })?;
-    let json = serde_json::to_value(table).expect("TOML values convert to JSON values");
-    Ok(strict_value(json, what))
+    Ok(toml_value(toml::Value::Table(table), what))
+}
+
+/// A TOML value as a template value, tables made strict and dates kept as written
+/// (`1999-03-01`), as front matter dates are.
+fn toml_value(value: toml::Value, what: &Arc<str>) -> Value {
+    match value {
+        toml::Value::Table(table) => {
+            let mut keys = Vec::with_capacity(table.len());
+            let mut values = Vec::with_capacity(table.len());
+            for (k, v) in table {
+                let inner: Arc<str> = Arc::from(format!("{what}.{k}"));
+                values.push(toml_value(v, &inner));
+                keys.push(k);
+            }
+            Strict::value(what.clone(), Noun::Key, keys.into(), values)
+        }
+        toml::Value::Array(items) => {
+            let inner: Arc<str> = Arc::from(format!("an item of {what}"));
+            Value::from(
+                items
+                    .into_iter()
+                    .map(|v| toml_value(v, &inner))
+                    .collect::<Vec<_>>(),
+            )
+        }
+        toml::Value::Datetime(d) => Value::from(d.to_string()),
+        toml::Value::String(s) => Value::from(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => Value::from(f),
+        toml::Value::Boolean(b) => Value::from(b),
+    }
 }
 
 fn parse_json(shown: &str, text: &str, what: &Arc<str>) -> Result<Value, Error> {
@@ -382,7 +412,7 @@ mod tests {
             ("people.csv", "name,age\nAda,36\n\"Lovelace, A.\",\"3\"\n"),
             (
                 "site.toml",
-                "title = \"T\"\nyears = [1998, 1999]\n[owner]\nname = \"ILO\"\n",
+                "title = \"T\"\nyears = [1998, 1999]\nsince = 1999-03-01\n[owner]\nname = \"ILO\"\n",
             ),
             ("list.json", "[{\"a\": 1}, {\"a\": 2.5}]"),
         ]));
@@ -390,13 +420,13 @@ mod tests {
         let out = render(
             &data,
             "{% for p in data.people %}{{ p.name }}={{ p.age }};{% endfor %}\
-             {{ data.site.title }} {{ data.site.years|sum }} {{ data.site.owner.name }} \
+             {{ data.site.title }} {{ data.site.years|sum }} {{ data.site.owner.name }} {{ data.site.since }} \
              {{ data.list|map(attribute='a')|join(',') }} {{ 'people' in data }} \
              {{ 'nope' in data }} {{ data['nope'] is undefined }} {{ data.people[0]|list }}",
         );
         assert_eq!(
             out.unwrap(),
-            "Ada=36;Lovelace, A.=3;T 3997 ILO 1,2.5 True False True [\"name\", \"age\"]"
+            "Ada=36;Lovelace, A.=3;T 3997 ILO 1999-03-01 1,2.5 True False True [\"name\", \"age\"]"
         );
     }
 

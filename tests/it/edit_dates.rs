@@ -223,10 +223,18 @@ fn a_merge_dates_a_file_by_the_commit_that_changed_it_not_by_the_merge() {
     git(root, &["commit", "-qm", "one"], "2021-01-01T00:00:00Z");
     git(root, &["checkout", "-qb", "side"], "2021-01-01T00:00:00Z");
     site.write("content/a.md", page("A", "", "Two."));
-    git(root, &["commit", "-qam", "a on a branch"], "2022-02-02T00:00:00Z");
+    git(
+        root,
+        &["commit", "-qam", "a on a branch"],
+        "2022-02-02T00:00:00Z",
+    );
     git(root, &["checkout", "-q", "main"], "2022-02-02T00:00:00Z");
     site.write("content/b.md", page("B", "", "Two."));
-    git(root, &["commit", "-qam", "b on main"], "2023-03-03T00:00:00Z");
+    git(
+        root,
+        &["commit", "-qam", "b on main"],
+        "2023-03-03T00:00:00Z",
+    );
     git(
         root,
         &["merge", "-q", "--no-ff", "-m", "merge", "side"],
