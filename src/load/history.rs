@@ -14,10 +14,14 @@ use std::path::Path;
 
 use gix::bstr::ByteSlice;
 use gix::diff::tree::recorder::Change;
+use gix::objs::FindExt;
 use gix::ObjectId;
 
 use crate::config::CONFIG_FILE;
 use crate::error::{Error, ErrorKind, Location};
+
+/// Room for recently read objects during the walk.
+const OBJECT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// What the history says.
 #[derive(Debug, Default)]
@@ -31,9 +35,12 @@ pub struct Dates {
 
 /// The dates of `wanted` (paths under `root/content/`) from the repository holding `root`.
 pub fn dates(root: &Path, wanted: &[String]) -> Dates {
-    let Ok(repo) = gix::discover(root) else {
+    let Ok(mut repo) = gix::discover(root) else {
         return Dates::default(); // not in a repository
     };
+    // Each tree is read twice (as a commit's and as its child's parent's): keep recent ones
+    // decoded rather than undeltify them again from the pack.
+    repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
     let Some(prefix) = content_prefix(&repo, root) else {
         return Dates::default(); // a bare repository, or the site is not in its work tree
     };
@@ -233,15 +240,8 @@ impl Walk<'_> {
                 &[],
                 self.repo.object_hash(),
             )),
-            Some(id) => {
-                let object = self.repo.find_object(id)?;
-                buf.clear();
-                buf.extend_from_slice(&object.data);
-                Ok(gix::objs::TreeRefIter::from_bytes(
-                    buf,
-                    self.repo.object_hash(),
-                ))
-            }
+            // Decoded straight into `buf`, not copied out of an owned object.
+            Some(id) => Ok(self.repo.objects.find_tree_iter(&id, buf)?),
         }
     }
 }
