@@ -36,6 +36,13 @@ pub struct Config {
     /// so that a link to a secret is never published by accident).
     #[serde(default)]
     pub allow_links_outside: bool,
+    /// Each page's "Edit this page" link: an absolute http(s) URL with `{path}`, replaced by
+    /// the page's file path from the site's folder (`content/countries/kenya.md`).
+    pub edit_url: Option<String>,
+    /// Pages without `updated` take the date of the last commit that changed their file (off by
+    /// default: the same sources then build the same bytes, whatever their history).
+    #[serde(default)]
+    pub dates_from_git: bool,
     /// Anything, handed to templates as `site.extra`.
     #[serde(default)]
     pub extra: toml::Table,
@@ -129,6 +136,13 @@ impl Config {
             let span = collection.template.as_ref().map(Spanned::span);
             collection.template_at = span.map(|span| Location::new(CONFIG_FILE, text, span));
         }
+        if let Some(template) = &config.edit_url {
+            if let Err(problem) = check_edit_url(template) {
+                return Err(value_error(text, "edit_url", template, &problem).help(
+                    "write the address of the page's source with {path} where its path goes, e.g. edit_url = \"https://github.com/ORG/REPO/edit/main/{path}\"",
+                ));
+            }
+        }
         Ok(config)
     }
 
@@ -147,6 +161,19 @@ impl Config {
     /// The path part of the base URL: `/sub/` for `https://example.org/sub/`, `/` when none.
     pub fn base_path(&self) -> String {
         base_path_of(&self.base_url)
+    }
+
+    /// The edit link of the file at `path` (from the site's folder: `content/a.md`), when
+    /// `edit_url` is set; the path is percent-encoded, its slashes kept.
+    pub fn edit_url(&self, path: &str) -> Option<String> {
+        const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'/')
+            .remove(b'-')
+            .remove(b'_')
+            .remove(b'.')
+            .remove(b'~');
+        let encoded = percent_encoding::utf8_percent_encode(path, SEGMENT).to_string();
+        Some(self.edit_url.as_ref()?.replace("{path}", &encoded))
     }
 
     pub fn singular<'a>(&'a self, collection: &'a str) -> String {
@@ -208,10 +235,32 @@ pub fn check_base_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An edit URL template: an absolute http(s) URL once `{path}` is put in, which it must hold.
+pub fn check_edit_url(template: &str) -> Result<(), String> {
+    if !template.contains("{path}") {
+        return Err("it has no {path}, so every page would get the same link".into());
+    }
+    let example = template.replace("{path}", "content/a.md");
+    match check_base_url(&example) {
+        Ok(()) if !example.starts_with('/') => Ok(()),
+        Ok(()) => Err("it is a path; an edit link is an absolute http or https URL".into()),
+        Err(problem) if problem.contains("query") => Ok(()), // `?path={path}` is fine here
+        Err(problem) => Err(problem.replace("a site lives at", "an edit link is")),
+    }
+}
+
+/// An error at `key`'s value `value` as written in site.toml.
+fn value_error(text: &str, key: &str, value: &str, problem: &str) -> Error {
+    let location = value_location(text, key, value);
+    Error::new(
+        ErrorKind::Config,
+        format!("invalid {key} \"{value}\": {problem}"),
+    )
+    .at(location)
+}
+
 fn base_url_error(text: &str, url: &str, problem: &str) -> Error {
-    let location = value_location(text, "base_url", url);
-    Error::new(ErrorKind::Config, format!("invalid base_url \"{url}\": {problem}"))
-        .at(location)
+    value_error(text, "base_url", url, problem)
         .help("write the address the site will live at, e.g. base_url = \"https://example.org/docs/\", or a path such as \"/\" for a site that is only previewed")
 }
 
@@ -332,6 +381,42 @@ mod tests {
         let loc = err.location.unwrap();
         assert_eq!((loc.line, loc.column), (2, 10));
         assert!(Config::parse("title = 'x'\ntheme = \"ilo-2026.v2\"\n").is_ok());
+    }
+
+    #[test]
+    fn an_edit_url_is_an_absolute_http_url_with_a_path_slot() {
+        assert_eq!(
+            check_edit_url("https://github.com/o/r/edit/main/{path}"),
+            Ok(())
+        );
+        assert_eq!(
+            check_edit_url("https://example.org/edit?file={path}"),
+            Ok(())
+        );
+        for (bad, why) in [
+            ("https://github.com/o/r/edit/main/", "no {path}"),
+            ("/edit/{path}", "is a path"),
+            (
+                "ftp://example.org/{path}",
+                "scheme is `ftp`; an edit link is",
+            ),
+            ("github.com/{path}", "neither an absolute"),
+        ] {
+            let problem = check_edit_url(bad).unwrap_err();
+            assert!(problem.contains(why), "{bad}: {problem}");
+        }
+    }
+
+    #[test]
+    fn edit_links_put_the_encoded_path_in_the_template() {
+        let c = Config::parse("title = 'x'\nedit_url = 'https://e.org/edit/main/docs/{path}'\n")
+            .unwrap();
+        assert_eq!(
+            c.edit_url("content/Côte d'Ivoire.md").as_deref(),
+            Some("https://e.org/edit/main/docs/content/C%C3%B4te%20d%27Ivoire.md")
+        );
+        let none = Config::parse("title = 'x'\n").unwrap();
+        assert_eq!(none.edit_url("content/a.md"), None);
     }
 
     #[test]

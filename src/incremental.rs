@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::frontmatter::{self, FrontMatter};
-use crate::load::TemplateSource;
+use crate::load::{DataFile, TemplateSource};
 use crate::markdown::{self, Rendered};
 use crate::model::{self, Kind, PageId, Site};
 use crate::render::{self, Inputs, Output, Shared, Sink};
@@ -73,6 +73,8 @@ impl Reads {
 /// One good build's intermediate state.
 pub struct Fast {
     options: Options,
+    /// Content path -> date from the repository's history (for pages without `updated`).
+    dates: BTreeMap<String, String>,
     collections: BTreeSet<String>,
     site: Site,
     names: Names,
@@ -99,6 +101,7 @@ impl Fast {
         mut config: Config,
         documents: &BTreeMap<String, String>,
         templates: &BTreeMap<String, TemplateSource>,
+        (data, dates): (&[DataFile], &BTreeMap<String, String>),
         options: &Options,
         current: Arc<Snapshot>,
     ) -> Option<Fast> {
@@ -109,7 +112,9 @@ impl Fast {
         let parsed: Vec<Option<model::Parsed>> = documents
             .par_iter()
             .map(|(path, text)| {
-                let p = frontmatter::parse(&format!("content/{path}"), text, &collections).ok()?;
+                let mut p =
+                    frontmatter::parse(&format!("content/{path}"), text, &collections).ok()?;
+                crate::date_from_history(&mut p.front_matter, dates, path);
                 Some(model::Parsed {
                     path: path.clone(),
                     text: text.clone(),
@@ -158,10 +163,12 @@ impl Fast {
             .iter()
             .map(|p| (p.path.clone(), site.url(p.id)))
             .collect();
-        let (env, errors) = templates::environment(templates, urls, site.base_path());
-        if !errors.is_empty() {
+        let (mut env, errors) = templates::environment(templates, urls, site.base_path());
+        let (data, data_errors) = crate::data::parse(data);
+        if !errors.is_empty() || !data_errors.is_empty() {
             return None;
         }
+        env.add_global("data", data);
         let reads = Reads::of(&env, templates.keys().cloned());
         let site_output_paths = crate::site_outputs(&site, &rendered, &graph)
             .into_iter()
@@ -173,6 +180,7 @@ impl Fast {
         }
         let mut fast = Fast {
             options: options.clone(),
+            dates: dates.clone(),
             collections,
             site,
             names,
@@ -385,8 +393,9 @@ impl Fast {
         for (path, text) in changed {
             let text = (*text)?;
             let &id = self.site.by_path.get(path)?;
-            let parsed =
+            let mut parsed =
                 frontmatter::parse(&format!("content/{path}"), text, &self.collections).ok()?;
+            crate::date_from_history(&mut parsed.front_matter, &self.dates, path);
             let page = &self.site.pages[id];
             let (fm, old) = (&parsed.front_matter, &page.front_matter);
             // A plain page (not a section, not an entity) only moves within its parent's list

@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod config;
+pub mod data;
 pub mod error;
 pub mod feeds;
 pub mod frontmatter;
@@ -62,6 +63,8 @@ pub struct Build {
     pub outputs: Vec<Output>,
     /// Files copied as they are, by output path.
     pub assets: BTreeMap<String, Asset>,
+    /// Problems that did not stop the build (shown as warnings).
+    pub warnings: Vec<Error>,
 }
 
 impl Build {
@@ -105,13 +108,18 @@ pub fn build_files_into(
     }
     let collections: BTreeSet<String> = files.config.collections.keys().cloned().collect();
     let mut draft_bundles = Vec::new();
-    let parsed = parse_documents(
+    let mut parsed = parse_documents(
         files.documents,
         &collections,
         options.drafts,
         &mut errors,
         &mut draft_bundles,
     );
+    for p in &mut parsed {
+        date_from_history(&mut p.front_matter, &files.dates, &p.path);
+    }
+    let (data, data_errors) = data::parse(&files.data);
+    errors.extend(data_errors);
     // A draft bundle's co-located files stay unpublished with it.
     files.assets.retain(|_, a| {
         let in_draft = |path: &str| draft_bundles.iter().any(|d| path.starts_with(d.as_str()));
@@ -133,12 +141,14 @@ pub fn build_files_into(
         .iter()
         .map(|p| (p.path.clone(), site.url(p.id)))
         .collect();
-    let (env, template_errors) = templates::environment(&files.templates, urls, site.base_path());
+    let (mut env, template_errors) =
+        templates::environment(&files.templates, urls, site.base_path());
     errors.extend(template_errors);
     errors.extend(templates::missing_collection_templates(
         &site.config,
         &files.templates,
     ));
+    env.add_global("data", data);
     if !errors.is_empty() {
         return Err(Errors::sorted(errors));
     }
@@ -175,7 +185,20 @@ pub fn build_files_into(
         graph,
         outputs,
         assets: files.assets,
+        warnings: files.warnings,
     })
+}
+
+/// A page without `updated` takes its file's date from the repository's history, if any: the
+/// page's context, the sitemap and the feeds then all show the same date.
+pub fn date_from_history(
+    front_matter: &mut frontmatter::FrontMatter,
+    dates: &BTreeMap<String, String>,
+    path: &str,
+) {
+    if front_matter.updated.is_none() {
+        front_matter.updated = dates.get(path).cloned();
+    }
 }
 
 /// Site-wide files made from the whole site once its pages are rendered (feeds, sitemap,

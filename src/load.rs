@@ -1,5 +1,5 @@
 //! Reads a site from disk: `site.toml`, every file under `content/`, the theme's and the site's
-//! templates, and the list of static files to copy. The only module that reads site input.
+//! templates, the data files, and the list of static files to copy. The only module that reads site input.
 //!
 //! Loading never stops at the first bad file: unreadable or non-UTF-8 files become errors and
 //! the rest is still read, so one build reports everything.
@@ -8,6 +8,8 @@
 //! `static/`, `templates/` or the theme is followed only when it resolves inside the site's
 //! folder and not into a hidden file or folder there (`.env`, `.git/`), unless `site.toml` sets
 //! `allow_links_outside = true`; special files (FIFOs, sockets, devices) are errors, not content.
+//! The same rule covers `data/`. With `dates_from_git`, [`history`] reads each page's
+//! last-updated date from the repository's history.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -54,6 +56,13 @@ pub struct TemplateSource {
     pub text: String,
 }
 
+/// A file under `data/`: its path there (`donors.csv`) and its text (parsed by `crate::data`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataFile {
+    pub path: String,
+    pub text: String,
+}
+
 /// Everything a build reads.
 #[derive(Clone, Debug)]
 pub struct SiteFiles {
@@ -63,7 +72,15 @@ pub struct SiteFiles {
     pub templates: BTreeMap<String, TemplateSource>,
     /// Output path -> asset; content files win over `static/`, which wins over the theme.
     pub assets: BTreeMap<String, Asset>,
+    /// The files under `data/`, sorted by path.
+    pub data: Vec<DataFile>,
+    /// Content path -> last-updated date from the repository's history (`dates_from_git`).
+    pub dates: BTreeMap<String, String>,
+    /// Problems that do not stop the build (a shallow clone's missing history).
+    pub warnings: Vec<Error>,
 }
+
+pub mod history;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
@@ -98,12 +115,22 @@ pub fn site(root: &Path, config: Config) -> (SiteFiles, Vec<Error>) {
         &mut errors,
     ));
     assets.extend(content_assets.into_iter().map(|a| (a.dest.clone(), a)));
+    let data = data_files(root, &boundary, &mut errors);
+    let history = if config.dates_from_git {
+        let paths: Vec<String> = documents.iter().map(|d| d.path.clone()).collect();
+        history::dates(root, &paths)
+    } else {
+        history::Dates::default()
+    };
     (
         SiteFiles {
             config,
             documents,
             templates,
             assets,
+            data,
+            dates: history.dates,
+            warnings: history.warning.into_iter().collect(),
         },
         errors,
     )
@@ -145,6 +172,34 @@ fn content(
         }
     }
     (documents, assets)
+}
+
+/// Reads every file under `data/` (what each may be is `crate::data`'s rule, so a stray file is
+/// reported there, not skipped here).
+pub fn data_files(root: &Path, boundary: &Boundary, errors: &mut Vec<Error>) -> Vec<DataFile> {
+    let dir = root.join(crate::data::DATA_DIR);
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    let shown = format!("{}/", crate::data::DATA_DIR);
+    let mut files = Vec::new();
+    for entry in boundary.files(&dir, &shown, errors) {
+        let path = relative(&dir, entry.path());
+        let file = format!("{shown}{path}");
+        match fs::read(entry.path()).map(String::from_utf8) {
+            Ok(Ok(text)) => files.push(DataFile { path, text }),
+            Ok(Err(_)) => errors.push(
+                Error::new(ErrorKind::NotUtf8, format!("{file} is not valid UTF-8"))
+                    .at(Location::file_only(&file))
+                    .help("save the file as UTF-8"),
+            ),
+            Err(e) => errors.push(
+                Error::new(ErrorKind::Unreadable, format!("cannot read {file}: {e}"))
+                    .at(Location::file_only(&file)),
+            ),
+        }
+    }
+    files
 }
 
 /// Reads one content file; the path in errors is `content/<rel>`.

@@ -144,6 +144,9 @@ fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode
         Ok(b) => b,
         Err(errors) => return fail(&errors, color),
     };
+    for warning in &built.warnings {
+        eprintln!("{}", warning.render_as(true, color));
+    }
     let result = staging.commit(&built.assets);
     let page_count = built.page_count();
     let base_url = built.site.config.base_url.clone();

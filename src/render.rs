@@ -667,6 +667,12 @@ fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
             Value::from(rendered.word_count.div_ceil(200).max(1)),
         ),
         ("aliases", Value::from_serialize(&fm.aliases)),
+        (
+            "edit_url",
+            site.config
+                .edit_url(&page.file())
+                .map_or(Value::from(()), Value::from),
+        ),
         ("also_known_as", Value::from_serialize(&fm.also_known_as)),
         (
             "entity",

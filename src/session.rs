@@ -2,7 +2,8 @@
 //!
 //! A [`Session`] holds every input file it has read (content text, templates, the asset list)
 //! and the last good build's outputs. [`Session::apply`] takes a [`ChangeSet`] from the watcher,
-//! re-reads only the changed content files, and rebuilds:
+//! re-reads only the changed content files, and rebuilds (a change to `data/` reads and builds
+//! everything again: any page may read a data file, and none may show stale data):
 //! - through the fast path in `incremental` when only existing pages changed and nothing that
 //!   shapes the site moved (slugs, names, aliases, drafts; titles, weights and dates of
 //!   sections and entities): those pages are re-parsed, references and backlinks recomputed,
@@ -24,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Errors};
 use crate::incremental::Fast;
-use crate::load::{self, Asset, Document, SiteFiles, TemplateSource};
+use crate::load::{self, Asset, DataFile, Document, SiteFiles, TemplateSource};
 use crate::render::Output;
 use crate::watch::ChangeSet;
 use crate::{config::Config, Options};
@@ -67,6 +68,11 @@ pub struct Session {
     config: Option<Config>,
     templates: BTreeMap<String, TemplateSource>,
     assets: BTreeMap<String, Asset>,
+    /// The files under `data/`.
+    data: Vec<DataFile>,
+    /// Content path -> last-updated date from the repository's history (read once, at start
+    /// and on every full reload).
+    dates: BTreeMap<String, String>,
     /// Content path (`a/b.md`) -> text, for every readable Markdown file.
     documents: BTreeMap<String, String>,
     /// Content path -> why it could not be read.
@@ -86,6 +92,8 @@ impl Session {
             config: None,
             templates: BTreeMap::new(),
             assets: BTreeMap::new(),
+            data: Vec::new(),
+            dates: BTreeMap::new(),
             documents: BTreeMap::new(),
             read_errors: BTreeMap::new(),
             other_errors: Vec::new(),
@@ -136,6 +144,8 @@ impl Session {
         self.config = Some(files.config);
         self.templates = files.templates;
         self.assets = files.assets;
+        self.data = files.data;
+        self.dates = files.dates;
     }
 
     /// Re-reads one content file (or forgets it when it is gone or no longer a file).
@@ -187,6 +197,9 @@ impl Session {
                 .collect(),
             templates: self.templates.clone(),
             assets: self.assets.clone(),
+            data: self.data.clone(),
+            dates: self.dates.clone(),
+            warnings: Vec::new(),
         };
         let mut errors: Vec<Error> = self.read_errors.values().cloned().collect();
         errors.extend(self.other_errors.iter().cloned());
@@ -214,7 +227,13 @@ impl Session {
         changes: &ChangeSet,
         early: &mut dyn FnMut(Arc<Snapshot>, &Update),
     ) -> Result<Update, Errors> {
-        if changes.config || changes.templates || changes.content_tree || changes.static_created {
+        // A data file may be read by any page: everything is read and built again.
+        if changes.config
+            || changes.templates
+            || changes.data
+            || changes.content_tree
+            || changes.static_created
+        {
             self.reload();
             self.settle();
             return self.rebuild_all();
@@ -267,6 +286,7 @@ impl Session {
             config,
             &self.documents,
             &self.templates,
+            (&self.data, &self.dates),
             &self.options,
             self.current.clone(),
         );

@@ -202,7 +202,9 @@ pub fn render_error(
     missed: &Missed,
 ) -> Error {
     let mut error = template_error(e, sources);
-    if e.kind() != minijinja::ErrorKind::UndefinedError {
+    // An undefined error that says what is missing (a data file's strict lookup) is shown as
+    // it is; minijinja's own carry no detail.
+    if e.kind() != minijinja::ErrorKind::UndefinedError || e.detail().is_some() {
         return error;
     }
     let (Some(name), Some(range)) = (e.name(), e.range()) else {

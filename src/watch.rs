@@ -1,7 +1,7 @@
 //! Watches a site's inputs for `weft serve`: notify (native events, or polling with `--poll`)
 //! behind notify-debouncer-full, reduced to a [`ChangeSet`] of small [`ChangeKind`]s.
 //!
-//! Watched: `content/`, `templates/`, `static/`, `themes/` (recursively) and `site.toml` (through
+//! Watched: `content/`, `templates/`, `static/`, `themes/`, `data/` (recursively) and `site.toml` (through
 //! a non-recursive watch of the root, so an editor's save-by-rename is seen). Editor temp files
 //! (`.#x`, `x~`, `4913`, `.swp`, hidden files) and everything else under the root — the output
 //! folder included — are ignored. The pure part ([`classify`], [`ChangeSet::add`]) is what tests
@@ -32,7 +32,7 @@ use crate::config::CONFIG_FILE;
 use crate::load::is_ignored;
 
 /// Folders watched recursively, relative to the site root.
-pub const WATCHED_DIRS: &[&str] = &["content", "templates", "static", "themes"];
+pub const WATCHED_DIRS: &[&str] = &["content", "templates", "static", "themes", "data"];
 
 /// How long a path must be quiet before its events are handed on.
 const DEBOUNCE: Duration = Duration::from_millis(5);
@@ -57,6 +57,8 @@ pub enum ChangeKind {
     Template,
     /// `site.toml`.
     Config,
+    /// Anything under `data/`.
+    Data,
 }
 
 /// Classifies `path` (absolute, or relative to `root`); `None` for paths that do not matter:
@@ -88,6 +90,7 @@ pub fn classify(root: &Path, path: &Path) -> Option<ChangeKind> {
         "themes" if parts.len() > 2 && parts[2] == "templates" => Some(ChangeKind::Template),
         "themes" if parts.len() > 3 && parts[2] == "static" => Some(ChangeKind::Static(under(3))),
         "themes" => Some(ChangeKind::Template),
+        "data" => Some(ChangeKind::Data),
         _ => None,
     }
 }
@@ -104,6 +107,8 @@ pub struct ChangeSet {
     pub static_created: bool,
     pub templates: bool,
     pub config: bool,
+    /// A data file changed, came or went.
+    pub data: bool,
 }
 
 impl ChangeSet {
@@ -139,6 +144,7 @@ impl ChangeSet {
                 }
                 Some(ChangeKind::Template) => self.templates = true,
                 Some(ChangeKind::Config) => self.config = true,
+                Some(ChangeKind::Data) => self.data = true,
             }
         }
     }
@@ -150,6 +156,7 @@ impl ChangeSet {
         self.static_created |= other.static_created;
         self.templates |= other.templates;
         self.config |= other.config;
+        self.data |= other.data;
     }
 
     pub fn is_empty(&self) -> bool {
@@ -176,6 +183,7 @@ impl ChangeSet {
             || self.static_created
             || self.templates
             || self.config
+            || self.data
     }
 }
 

@@ -166,6 +166,9 @@ fn site_files(pages: Vec<(String, String)>) -> SiteFiles {
         documents,
         templates: default_theme().clone(),
         assets: BTreeMap::new(),
+        data: Vec::new(),
+        dates: BTreeMap::new(),
+        warnings: Vec::new(),
     }
 }
 
