@@ -31,6 +31,7 @@ use crate::markdown::{self, Rendered};
 use crate::model::{self, Kind, PageId, Site};
 use crate::render::{self, Inputs, Output, Shared, Sink};
 use crate::session::{outputs_map, Snapshot};
+use crate::shortcode::Shortcodes;
 use crate::templates;
 use crate::xref::{self, Graph, Linker, Names, Reference};
 use crate::Options;
@@ -133,6 +134,19 @@ impl Fast {
         if !errors.is_empty() {
             return None;
         }
+        let urls: HashMap<String, String> = site
+            .pages
+            .iter()
+            .map(|p| (p.path.clone(), site.url(p.id)))
+            .collect();
+        let (env, errors) = templates::environment(templates, urls, site.base_path());
+        if !errors.is_empty() {
+            return None;
+        }
+        let (shortcodes, errors) = Shortcodes::new(&env, templates);
+        if !errors.is_empty() {
+            return None;
+        }
         let linker = Linker {
             site: &site,
             names: &names,
@@ -140,8 +154,9 @@ impl Fast {
         let rendered: Vec<Rendered> = site
             .pages
             .par_iter()
-            .map(|p| markdown::render(p.body(), &site.url(p.id), &linker))
+            .map(|p| markdown::render(p.body(), &site.url(p.id), &linker, &shortcodes))
             .collect();
+        drop(shortcodes);
         let (body, errors) = xref::body_references(&site, &rendered);
         if !errors.is_empty() {
             return None;
@@ -153,15 +168,6 @@ impl Fast {
             }
         }
         let graph = Graph::new(&site, front, body);
-        let urls: HashMap<String, String> = site
-            .pages
-            .iter()
-            .map(|p| (p.path.clone(), site.url(p.id)))
-            .collect();
-        let (env, errors) = templates::environment(templates, urls, site.base_path());
-        if !errors.is_empty() {
-            return None;
-        }
         let reads = Reads::of(&env, templates.keys().cloned());
         let site_output_paths = crate::site_outputs(&site, &rendered, &graph)
             .into_iter()
@@ -451,16 +457,20 @@ impl Fast {
             site: &self.site,
             names: &self.names,
         };
+        // The templates are those of the last full build, whose shortcodes had no errors.
+        let (shortcodes, _) = Shortcodes::new(&self.env, &self.templates);
         let fresh: Vec<(PageId, Rendered)> = ids
             .par_iter()
             .map(|&id| {
                 let page = &self.site.pages[id];
+                let url = self.site.url(id);
                 (
                     id,
-                    markdown::render(page.body(), &self.site.url(id), &linker),
+                    markdown::render(page.body(), &url, &linker, &shortcodes),
                 )
             })
             .collect();
+        drop(shortcodes);
         for (id, r) in fresh {
             self.rendered[id] = r;
         }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod feeds;
 pub mod frontmatter;
 pub mod graph;
+pub mod highlight;
 pub mod incremental;
 pub mod load;
 pub mod markdown;
@@ -25,6 +26,7 @@ pub mod scaffold;
 pub mod search;
 pub mod serve;
 pub mod session;
+pub mod shortcode;
 pub mod templates;
 pub mod watch;
 pub mod write;
@@ -41,6 +43,7 @@ use markdown::Rendered;
 use model::Site;
 use render::Output;
 pub use render::Sink;
+use shortcode::Shortcodes;
 use xref::{Graph, Linker, Names};
 
 /// How to build.
@@ -62,6 +65,8 @@ pub struct Build {
     pub outputs: Vec<Output>,
     /// Files copied as they are, by output path.
     pub assets: BTreeMap<String, Asset>,
+    /// What the build reports without failing (a code block in an unknown language), sorted.
+    pub warnings: Vec<Error>,
 }
 
 impl Build {
@@ -124,10 +129,6 @@ pub fn build_files_into(
     errors.extend(name_errors);
     let (front_refs, ref_errors) = xref::front_matter_references(&site, &names);
     errors.extend(ref_errors);
-    let rendered = render_markdown(&site, &names);
-    let (body_refs, link_errors) = xref::body_references(&site, &rendered);
-    errors.extend(link_errors);
-    let graph = Graph::new(&site, front_refs, body_refs);
     let urls: HashMap<String, String> = site
         .pages
         .iter()
@@ -135,6 +136,13 @@ pub fn build_files_into(
         .collect();
     let (env, template_errors) = templates::environment(&files.templates, urls, site.base_path());
     errors.extend(template_errors);
+    let (shortcodes, shortcode_errors) = Shortcodes::new(&env, &files.templates);
+    errors.extend(shortcode_errors);
+    let rendered = render_markdown(&site, &names, &shortcodes);
+    let (body_refs, link_errors) = xref::body_references(&site, &rendered);
+    errors.extend(link_errors);
+    let warnings = Errors::sorted(xref::body_warnings(&site, &rendered)).0;
+    let graph = Graph::new(&site, front_refs, body_refs);
     if !errors.is_empty() {
         return Err(Errors::sorted(errors));
     }
@@ -171,6 +179,7 @@ pub fn build_files_into(
         graph,
         outputs,
         assets: files.assets,
+        warnings,
     })
 }
 
@@ -306,10 +315,10 @@ fn unreadable_document(e: &Error) -> Option<model::Parsed> {
     })
 }
 
-fn render_markdown(site: &Site, names: &Names) -> Vec<Rendered> {
+fn render_markdown(site: &Site, names: &Names, shortcodes: &Shortcodes<'_>) -> Vec<Rendered> {
     let linker = Linker { site, names };
     site.pages
         .par_iter()
-        .map(|page| markdown::render(page.body(), &site.url(page.id), &linker))
+        .map(|page| markdown::render(page.body(), &site.url(page.id), &linker, shortcodes))
         .collect()
 }

@@ -139,6 +139,9 @@ fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode
         Err(errors) => return fail(&errors, color),
     };
     let result = staging.commit(&built.assets);
+    for warning in &built.warnings {
+        eprintln!("{}\n", warning.render_as(true, color));
+    }
     let page_count = built.page_count();
     let base_url = built.site.config.base_url.clone();
     let absolute = built.site.config.has_absolute_base_url();
