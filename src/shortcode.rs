@@ -724,7 +724,7 @@ fn expand_body_call<'e>(
     let inner = body_text(body, call.span.clone(), end_tag_span.start);
     let value = match shortcode.body {
         BodyKind::Markdown => Value::from_safe_string(render_body(&inner, page, out)),
-        _ => Value::from(inner.text),
+        _ => Value::from(inner.text.strip_suffix('\n').unwrap_or(&inner.text)),
     };
     let html = page.shortcodes.render(call, shortcode, Some(value))?;
     let span = call.span.start..end_tag_span.end;

@@ -15,4 +15,5 @@ mod safety;
 mod scaffold;
 mod search_browser;
 mod serve;
+mod shortcodes;
 mod site;
