@@ -110,10 +110,21 @@ pub fn block(fence: &Fence, code: &str) -> Block {
     made
 }
 
+/// Names arborium does not take itself: `yml`, and the plain-text names (no highlighting, no
+/// warning).
+fn grammar_name(lang: &str) -> Option<&str> {
+    match lang {
+        "text" | "txt" | "plain" | "plaintext" => None,
+        "yml" => Some("yaml"),
+        other => Some(other),
+    }
+}
+
 fn make_block(fence: &Fence, code: &str) -> Block {
     let highlighted = fence
         .lang
         .as_deref()
+        .and_then(grammar_name)
         .map(|lang| HIGHLIGHTER.with(|h| h.borrow_mut().highlight(lang, code).map_err(|_| ())));
     let unknown_language = matches!(highlighted, Some(Err(())));
     let inner = match highlighted {
@@ -231,6 +242,16 @@ mod tests {
             "{}",
             b.html
         );
+    }
+
+    #[test]
+    fn aliases_and_plain_text_names_are_no_unknown_language() {
+        for lang in ["yml", "js", "sh", "rs", "md", "py", "text"] {
+            let b = block(&Fence::parse(lang).0, "x: 1\n");
+            assert!(!b.unknown_language, "{lang}");
+        }
+        let yaml = block(&Fence::parse("yml").0, "x: 1\n");
+        assert!(yaml.html.contains("hl-"), "{}", yaml.html);
     }
 
     #[test]
