@@ -199,6 +199,56 @@ impl Fast {
         Some(fast)
     }
 
+    /// Takes the site's templates again when only shortcode templates changed: the template
+    /// environment is made anew, and the content paths of the pages calling a changed shortcode
+    /// are returned, to be rendered again as if edited. `None` (nothing changed here) when
+    /// anything else changed (another template, a template added or removed, a template naming
+    /// a changed shortcode's file, as an include does) or the templates have errors: the caller
+    /// then builds the whole site, which reports them.
+    pub fn replace_shortcodes(
+        &mut self,
+        templates: &BTreeMap<String, TemplateSource>,
+    ) -> Option<Vec<String>> {
+        if !templates.keys().eq(self.templates.keys()) {
+            return None;
+        }
+        let changed: Vec<&String> = templates
+            .iter()
+            .filter(|(name, source)| self.templates[*name].text != source.text)
+            .map(|(name, _)| name)
+            .collect();
+        let names = changed
+            .iter()
+            .map(|t| t.strip_prefix("shortcodes/")?.strip_suffix(".html"))
+            .collect::<Option<Vec<&str>>>()?;
+        let named_elsewhere = templates.iter().any(|(name, source)| {
+            changed
+                .iter()
+                .any(|c| name != *c && source.text.contains(c.as_str()))
+        });
+        if named_elsewhere {
+            return None;
+        }
+        let urls: HashMap<String, String> = self
+            .site
+            .pages
+            .iter()
+            .map(|p| (p.path.clone(), self.site.url(p.id)))
+            .collect();
+        let (env, errors) = templates::environment(templates, urls, self.site.base_path());
+        if !errors.is_empty() || !Shortcodes::new(&env, templates).1.is_empty() {
+            return None;
+        }
+        self.reads = Reads::of(&env, templates.keys().cloned());
+        self.env = env;
+        self.templates = templates.clone();
+        let calling = self.site.pages.iter().filter(|p| {
+            let called = &self.rendered[p.id].shortcodes;
+            called.iter().any(|s| names.contains(&s.as_str()))
+        });
+        Some(calling.map(|p| p.path.clone()).collect())
+    }
+
     fn inputs(&self) -> Inputs<'_> {
         Inputs {
             site: &self.site,

@@ -92,6 +92,9 @@ pub struct Rendered {
     pub problems: Vec<Problem>,
     /// What the build reports without failing (a code block in an unknown language).
     pub warnings: Vec<Problem>,
+    /// The shortcodes the body calls (in bodies too), for `weft serve` to know which pages
+    /// a change to a shortcode's template touches.
+    pub shortcodes: Vec<String>,
     pub word_count: usize,
 }
 

@@ -560,6 +560,9 @@ fn expand_in_text<'e>(
             }
             Some(Ok(call)) => call,
         };
+        if !out.shortcodes.contains(&call.name) {
+            out.shortcodes.push(call.name.clone());
+        }
         let replaced = if call.has_body {
             expand_body_call(events, i, &call, page, result, out)
         } else {
@@ -863,6 +866,11 @@ fn render_body(inner: &BodyText, page: &Page<'_>, out: &mut Rendered) -> String 
         out.warnings.push(warning);
     }
     out.ids.extend(nested.ids);
+    for name in nested.shortcodes {
+        if !out.shortcodes.contains(&name) {
+            out.shortcodes.push(name);
+        }
+    }
     out.word_count += nested.word_count;
     nested.html
 }
