@@ -131,17 +131,20 @@ fn make_block(fence: &Fence, code: &str) -> Block {
         Some(Ok(html)) => html,
         _ => escape(code.trim_end_matches('\n')),
     };
-    let lines = if fence.linenos || !fence.hl_lines.is_empty() {
+    // Wrapped lines are blocks, each ending with its line break: nothing may follow the last.
+    let wrapped = fence.linenos || !fence.hl_lines.is_empty();
+    let lines = if wrapped {
         wrap_lines(&inner, fence)
     } else {
-        inner
+        inner + "\n"
     };
     let mut html = String::with_capacity(lines.len() + 80);
     html.push_str("<pre class=\"code");
     if fence.linenos {
         html.push_str(" linenos");
     }
-    html.push('"');
+    // Focusable, so a keyboard can scroll a block wider than the page (WCAG 2.1.1).
+    html.push_str("\" tabindex=\"0\"");
     let lang = fence.lang.as_deref().map(escape);
     if let Some(lang) = &lang {
         html.push_str(&format!(
@@ -151,7 +154,7 @@ fn make_block(fence: &Fence, code: &str) -> Block {
         html.push_str("><code>");
     }
     html.push_str(&lines);
-    html.push_str("\n</code></pre>\n");
+    html.push_str("</code></pre>\n");
     Block {
         html: html.into(),
         unknown_language,
@@ -237,7 +240,7 @@ mod tests {
         assert!(!b.unknown_language);
         assert!(
             b.html.starts_with(
-                "<pre class=\"code\" data-lang=\"rust\"><code class=\"language-rust\"><span class=\"hl-keyword\">fn</span>"
+                "<pre class=\"code\" tabindex=\"0\" data-lang=\"rust\"><code class=\"language-rust\"><span class=\"hl-keyword\">fn</span>"
             ),
             "{}",
             b.html
@@ -260,7 +263,7 @@ mod tests {
         assert!(b.unknown_language);
         assert_eq!(
             &*b.html,
-            "<pre class=\"code\" data-lang=\"klingon\"><code class=\"language-klingon\">a &lt; b\n</code></pre>\n"
+            "<pre class=\"code\" tabindex=\"0\" data-lang=\"klingon\"><code class=\"language-klingon\">a &lt; b\n</code></pre>\n"
         );
     }
 

@@ -59,7 +59,7 @@ fn a_call_keeps_its_place_and_code_is_never_expanded() {
          <blockquote>\n\
          <aside class=\"note note-gap\"><b>On the source</b><p>The list of <a href=\"/countries/kenya/\">Kenya</a> is missing.</p>\n</aside>\n\
          </blockquote>\n\
-         <pre class=\"code\"><code>{{ badge(text=&quot;fenced&quot;) }}\n</code></pre>\n\
+         <pre class=\"code\" tabindex=\"0\"><code>{{ badge(text=&quot;fenced&quot;) }}\n</code></pre>\n\
          <pre><code>{{ badge(text=\"indented\") }}\n</code></pre>",
         "expanded shortcodes",
     );
@@ -199,9 +199,9 @@ fn fenced_code_is_highlighted_with_line_numbers_and_marked_lines() {
     site.build();
     assert_text(
         &content(&site),
-        "<pre class=\"code linenos\" data-lang=\"toml\"><code class=\"language-toml\">\
+        "<pre class=\"code linenos\" tabindex=\"0\" data-lang=\"toml\"><code class=\"language-toml\">\
          <span class=\"line\"><span class=\"hl-property\">a</span> <span class=\"hl-operator\">=</span> <span class=\"hl-number\">1</span>\n</span>\
-         <span class=\"line hl\"><span class=\"hl-property\">b</span> <span class=\"hl-operator\">=</span> <span class=\"hl-string\">&quot;x&quot;</span></span>\n\
+         <span class=\"line hl\"><span class=\"hl-property\">b</span> <span class=\"hl-operator\">=</span> <span class=\"hl-string\">&quot;x&quot;</span></span>\
          </code></pre>",
         "highlighted toml",
     );
