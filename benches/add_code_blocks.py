@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Copies a weft corpus and appends one fenced code block per page (five languages in turn,
 the page's own path in the code so every block differs). With --plain the fences name no
 language (same Markdown, nothing to highlight)."""

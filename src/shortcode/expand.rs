@@ -70,6 +70,11 @@ fn call_start(events: &Events<'_>, i: usize, from: usize, body: &str) -> Option<
     Some(search + found)
 }
 
+/// Whether the tag at `at` is written after a backslash, to be shown as it is.
+fn escaped(body: &str, at: usize) -> bool {
+    body[..at].ends_with('\\')
+}
+
 /// Expands the first call in text event `i` (from offset `from` in it): pushes the events it
 /// keeps onto `result` and says where to go on, or `None` when the event holds no call.
 fn expand_in_text<'e>(
@@ -86,6 +91,11 @@ fn expand_in_text<'e>(
         let at = call_start(events, i, from, body)?;
         let span = events[i].1.clone();
         let call = match parse_call(body, at) {
+            // `\{{` shows the braces (pulldown-cmark drops the backslash from the text).
+            _ if escaped(body, at) => {
+                from = at + 2 - span.start;
+                continue;
+            }
             None => {
                 from = at + 2 - span.start;
                 continue;
@@ -305,6 +315,10 @@ fn find_end(
                 let mut at = span.start.max(from);
                 while let Some(found) = body[at..span.end].find("{%") {
                     let tag = at + found;
+                    if escaped(body, tag) {
+                        at = tag + 2;
+                        continue;
+                    }
                     if let Some(len) = end_tag(&body[tag..span.end]) {
                         depth -= 1;
                         if depth == 0 {

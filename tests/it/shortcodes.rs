@@ -36,7 +36,7 @@ fn content(site: &TestSite) -> String {
 #[test]
 fn a_call_keeps_its_place_and_code_is_never_expanded() {
     let site = site(
-        "Intro {{ badge(text=\"new\") }} and `{{ badge(text=\"code\") }}`.\n\n\
+        "Intro {{ badge(text=\"new\") }} and `{{ badge(text=\"code\") }}`, \\{{ badge() }}.\n\n\
          {{ badge(text=\"alone\") }}\n\n\
          - item {{ badge(text='in a list') }}\n\
          - {% note(kind=\"x\") %}\n  in an *item*\n  {% end %}\n\n\
@@ -50,7 +50,7 @@ fn a_call_keeps_its_place_and_code_is_never_expanded() {
     site.build();
     assert_text(
         &content(&site),
-        "<p>Intro <span class=\"badge\">new</span> and <code>{{ badge(text=\"code\") }}</code>.</p>\n\
+        "<p>Intro <span class=\"badge\">new</span> and <code>{{ badge(text=\"code\") }}</code>, {{ badge() }}.</p>\n\
          <span class=\"badge\">alone</span>\n\
          <ul>\n\
          <li>item <span class=\"badge\">in a list</span></li>\n\
