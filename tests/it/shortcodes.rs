@@ -225,3 +225,22 @@ fn an_unknown_language_is_a_warning_and_the_block_is_shown() {
     assert_eq!(check.code, Some(0), "{}", check.stderr);
     assert!(check.stderr.contains(warning), "{}", check.stderr);
 }
+
+#[test]
+fn an_end_tag_continuing_a_list_item_is_at_another_level() {
+    let site = site("{% note(kind=\"x\") %}\n- one\n{% end %}\n");
+    assert_text(
+        &site.build_err(),
+        r#"error: the call of shortcode `note` and its `{% end %}` must be at the same level (both in the same list item or blockquote)
+ --> content/a.md:4:1
+  |
+4 | {% note(kind="x") %}
+  | ^^^^^^^^^^^^^^^^^^^^ here
+  |
+  = help: a line right after a list item continues that item: leave a blank line before `{% end %}`
+
+error: build failed with 1 error
+"#,
+        "end tag in a list item",
+    );
+}
