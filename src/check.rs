@@ -247,6 +247,14 @@ pub fn check(root: &Path, args: &CheckArgs) -> Report {
         }
     };
     let (mut report, external) = check_build(&built);
+    // What the build itself warns about (a code block in an unknown language).
+    report
+        .findings
+        .extend(built.warnings.iter().map(|w| Finding {
+            severity: Severity::Warning,
+            kind: w.kind.as_str(),
+            detail: w.clone(),
+        }));
     if args.external {
         let cache_path = root.join(CACHE_DIR).join(CACHE_FILE);
         let mut cache = Cache::read(&cache_path);

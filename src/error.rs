@@ -31,6 +31,9 @@ pub enum ErrorKind {
     DuplicateUrl,
     DuplicateName,
     Template,
+    Shortcode,
+    /// A fenced code block's language or options (a warning).
+    CodeBlock,
 }
 
 impl ErrorKind {
@@ -69,6 +72,8 @@ impl ErrorKind {
             ErrorKind::DuplicateUrl => "duplicate-url",
             ErrorKind::DuplicateName => "duplicate-name",
             ErrorKind::Template => "template",
+            ErrorKind::Shortcode => "shortcode",
+            ErrorKind::CodeBlock => "code-block",
         }
     }
 }
@@ -201,6 +206,8 @@ pub struct Error {
     pub help: Option<String>,
     /// Another place involved (the first file claiming a URL, say).
     pub also: Option<Location>,
+    /// The label under `also` (default: "also defined here").
+    pub also_label: Option<String>,
 }
 
 impl Error {
@@ -212,6 +219,7 @@ impl Error {
             label: None,
             help: None,
             also: None,
+            also_label: None,
         }
     }
 
@@ -232,6 +240,13 @@ impl Error {
 
     pub fn also(mut self, location: Location) -> Error {
         self.also = Some(location);
+        self
+    }
+
+    /// Another place involved, with what happens there (a template line behind a page's error).
+    pub fn also_labelled(mut self, location: Location, label: impl Into<String>) -> Error {
+        self.also = Some(location);
+        self.also_label = Some(label.into());
         self
     }
 
@@ -257,7 +272,10 @@ impl Error {
         let mut message = level.title(&self.message);
         let places = [
             (&self.location, self.label.as_deref()),
-            (&self.also, Some("also defined here")),
+            (
+                &self.also,
+                Some(self.also_label.as_deref().unwrap_or("also defined here")),
+            ),
         ];
         let mut bare = Vec::new();
         let mut notes = Vec::new();

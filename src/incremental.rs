@@ -31,6 +31,7 @@ use crate::markdown::{self, Rendered};
 use crate::model::{self, Kind, PageId, Site};
 use crate::render::{self, Inputs, Output, Shared, Sink};
 use crate::session::{outputs_map, Snapshot};
+use crate::shortcode::Shortcodes;
 use crate::templates;
 use crate::xref::{self, Graph, Linker, Names, Reference};
 use crate::Options;
@@ -138,6 +139,22 @@ impl Fast {
         if !errors.is_empty() {
             return None;
         }
+        let urls: HashMap<String, String> = site
+            .pages
+            .iter()
+            .map(|p| (p.path.clone(), site.url(p.id)))
+            .collect();
+        let (mut env, errors) = templates::environment(templates, urls, site.base_path());
+        let (data, data_errors) = crate::data::parse(data);
+        if !errors.is_empty() || !data_errors.is_empty() {
+            return None;
+        }
+        // Before the shortcodes, which may read data too.
+        env.add_global("data", data);
+        let (shortcodes, errors) = Shortcodes::new(&env, templates);
+        if !errors.is_empty() {
+            return None;
+        }
         let linker = Linker {
             site: &site,
             names: &names,
@@ -145,8 +162,9 @@ impl Fast {
         let rendered: Vec<Rendered> = site
             .pages
             .par_iter()
-            .map(|p| markdown::render(p.body(), &site.url(p.id), &linker))
+            .map(|p| markdown::render(p.body(), &site.url(p.id), &linker, &shortcodes))
             .collect();
+        drop(shortcodes);
         let (body, errors) = xref::body_references(&site, &rendered);
         if !errors.is_empty() {
             return None;
@@ -158,17 +176,6 @@ impl Fast {
             }
         }
         let graph = Graph::new(&site, front, body);
-        let urls: HashMap<String, String> = site
-            .pages
-            .iter()
-            .map(|p| (p.path.clone(), site.url(p.id)))
-            .collect();
-        let (mut env, errors) = templates::environment(templates, urls, site.base_path());
-        let (data, data_errors) = crate::data::parse(data);
-        if !errors.is_empty() || !data_errors.is_empty() {
-            return None;
-        }
-        env.add_global("data", data);
         let reads = Reads::of(&env, templates.keys().cloned());
         let site_output_paths = crate::site_outputs(&site, &rendered, &graph)
             .into_iter()
@@ -199,6 +206,56 @@ impl Fast {
         let shared = Shared::new(&inputs);
         fast.shared = Some(shared);
         Some(fast)
+    }
+
+    /// Takes the site's templates again when only shortcode templates changed: the template
+    /// environment is made anew, and the content paths of the pages calling a changed shortcode
+    /// are returned, to be rendered again as if edited. `None` (nothing changed here) when
+    /// anything else changed (another template, a template added or removed, a template naming
+    /// a changed shortcode's file, as an include does) or the templates have errors: the caller
+    /// then builds the whole site, which reports them.
+    pub fn replace_shortcodes(
+        &mut self,
+        templates: &BTreeMap<String, TemplateSource>,
+    ) -> Option<Vec<String>> {
+        if !templates.keys().eq(self.templates.keys()) {
+            return None;
+        }
+        let changed: Vec<&String> = templates
+            .iter()
+            .filter(|(name, source)| self.templates[*name].text != source.text)
+            .map(|(name, _)| name)
+            .collect();
+        let names = changed
+            .iter()
+            .map(|t| t.strip_prefix("shortcodes/")?.strip_suffix(".html"))
+            .collect::<Option<Vec<&str>>>()?;
+        let named_elsewhere = templates.iter().any(|(name, source)| {
+            changed
+                .iter()
+                .any(|c| name != *c && source.text.contains(c.as_str()))
+        });
+        if named_elsewhere {
+            return None;
+        }
+        let urls: HashMap<String, String> = self
+            .site
+            .pages
+            .iter()
+            .map(|p| (p.path.clone(), self.site.url(p.id)))
+            .collect();
+        let (env, errors) = templates::environment(templates, urls, self.site.base_path());
+        if !errors.is_empty() || !Shortcodes::new(&env, templates).1.is_empty() {
+            return None;
+        }
+        self.reads = Reads::of(&env, templates.keys().cloned());
+        self.env = env;
+        self.templates = templates.clone();
+        let calling = self.site.pages.iter().filter(|p| {
+            let called = &self.rendered[p.id].shortcodes;
+            called.iter().any(|s| names.contains(&s.as_str()))
+        });
+        Some(calling.map(|p| p.path.clone()).collect())
     }
 
     fn inputs(&self) -> Inputs<'_> {
@@ -468,16 +525,20 @@ impl Fast {
             site: &self.site,
             names: &self.names,
         };
+        // The templates are those of the last full build, whose shortcodes had no errors.
+        let (shortcodes, _) = Shortcodes::new(&self.env, &self.templates);
         let fresh: Vec<(PageId, Rendered)> = ids
             .par_iter()
             .map(|&id| {
                 let page = &self.site.pages[id];
+                let url = self.site.url(id);
                 (
                     id,
-                    markdown::render(page.body(), &self.site.url(id), &linker),
+                    markdown::render(page.body(), &url, &linker, &shortcodes),
                 )
             })
             .collect();
+        drop(shortcodes);
         for (id, r) in fresh {
             self.rendered[id] = r;
         }

@@ -17,6 +17,7 @@ pub mod error;
 pub mod feeds;
 pub mod frontmatter;
 pub mod graph;
+pub mod highlight;
 pub mod incremental;
 pub mod load;
 pub mod markdown;
@@ -26,6 +27,7 @@ pub mod scaffold;
 pub mod search;
 pub mod serve;
 pub mod session;
+pub mod shortcode;
 pub mod templates;
 pub mod watch;
 pub mod write;
@@ -42,6 +44,7 @@ use markdown::Rendered;
 use model::Site;
 use render::Output;
 pub use render::Sink;
+use shortcode::Shortcodes;
 use xref::{Graph, Linker, Names};
 
 /// How to build.
@@ -63,7 +66,8 @@ pub struct Build {
     pub outputs: Vec<Output>,
     /// Files copied as they are, by output path.
     pub assets: BTreeMap<String, Asset>,
-    /// Problems that did not stop the build (shown as warnings).
+    /// Problems that did not stop the build (a code block in an unknown language, a shallow
+    /// clone's undated pages), sorted; shown as warnings.
     pub warnings: Vec<Error>,
 }
 
@@ -132,10 +136,6 @@ pub fn build_files_into(
     errors.extend(name_errors);
     let (front_refs, ref_errors) = xref::front_matter_references(&site, &names);
     errors.extend(ref_errors);
-    let rendered = render_markdown(&site, &names);
-    let (body_refs, link_errors) = xref::body_references(&site, &rendered);
-    errors.extend(link_errors);
-    let graph = Graph::new(&site, front_refs, body_refs);
     let urls: HashMap<String, String> = site
         .pages
         .iter()
@@ -149,6 +149,15 @@ pub fn build_files_into(
         &files.templates,
     ));
     env.add_global("data", data);
+    let (shortcodes, shortcode_errors) = Shortcodes::new(&env, &files.templates);
+    errors.extend(shortcode_errors);
+    let rendered = render_markdown(&site, &names, &shortcodes);
+    let (body_refs, link_errors) = xref::body_references(&site, &rendered);
+    errors.extend(link_errors);
+    let mut warnings = std::mem::take(&mut files.warnings);
+    warnings.extend(xref::body_warnings(&site, &rendered));
+    let warnings = Errors::sorted(warnings).0;
+    let graph = Graph::new(&site, front_refs, body_refs);
     if !errors.is_empty() {
         return Err(Errors::sorted(errors));
     }
@@ -185,7 +194,7 @@ pub fn build_files_into(
         graph,
         outputs,
         assets: files.assets,
-        warnings: files.warnings,
+        warnings,
     })
 }
 
@@ -333,10 +342,10 @@ fn unreadable_document(e: &Error) -> Option<model::Parsed> {
     })
 }
 
-fn render_markdown(site: &Site, names: &Names) -> Vec<Rendered> {
+fn render_markdown(site: &Site, names: &Names, shortcodes: &Shortcodes<'_>) -> Vec<Rendered> {
     let linker = Linker { site, names };
     site.pages
         .par_iter()
-        .map(|page| markdown::render(page.body(), &site.url(page.id), &linker))
+        .map(|page| markdown::render(page.body(), &site.url(page.id), &linker, shortcodes))
         .collect()
 }

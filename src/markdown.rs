@@ -9,8 +9,14 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use pulldown_cmark::{html, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    html, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+};
 use serde::Serialize;
+
+use crate::error::{Error, ErrorKind};
+use crate::highlight::{self, Fence};
+use crate::shortcode::{self, Shortcodes};
 
 /// The Markdown dialect of every page.
 pub fn options() -> Options {
@@ -82,7 +88,28 @@ pub struct Rendered {
     pub ids: HashSet<String>,
     pub links: Vec<BodyLink>,
     pub broken: Vec<BrokenLink>,
+    /// Errors found in the body besides links (shortcode calls).
+    pub problems: Vec<Problem>,
+    /// What the build reports without failing (a code block in an unknown language).
+    pub warnings: Vec<Problem>,
+    /// The shortcodes the body calls (in bodies too), for `weft serve` to know which pages
+    /// a change to a shortcode's template touches.
+    pub shortcodes: Vec<String>,
     pub word_count: usize,
+}
+
+/// A problem at a place in a page's body: an error without its location, which the caller
+/// adds (it knows the file and where the body starts in it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub span: Range<usize>,
+    pub error: Error,
+}
+
+impl Problem {
+    pub fn new(span: Range<usize>, error: Error) -> Problem {
+        Problem { span, error }
+    }
 }
 
 const MORE_MARKER: &str = "<!-- more -->";
@@ -90,10 +117,23 @@ const MORE_MARKER: &str = "<!-- more -->";
 /// Renders `body`, the Markdown of the page at `page_url` (its URL with the base path); links
 /// are resolved with `resolver`, and relative link and image URLs are made absolute from
 /// `page_url`, so a summary shown on another page still points at the page's files.
-pub fn render(body: &str, page_url: &str, resolver: &dyn LinkResolver) -> Rendered {
+/// Shortcode calls are expanded with `shortcodes`, and fenced code is highlighted.
+pub fn render(
+    body: &str,
+    page_url: &str,
+    resolver: &dyn LinkResolver,
+    shortcodes: &Shortcodes<'_>,
+) -> Rendered {
     let source = Source::new(body);
-    let mut events = source.events();
     let mut out = Rendered::default();
+    let page = shortcode::Page {
+        body,
+        url: page_url,
+        links: resolver,
+        shortcodes,
+    };
+    let mut events = shortcode::expand(source.events(), &page, &mut out);
+    highlight_code_blocks(&mut events, body, &mut out);
     let footnotes = Footnotes::new(&events, &mut out.ids);
     let headings = assign_heading_ids(&mut events, &mut out.ids);
     out.toc = nest_toc(headings);
@@ -167,6 +207,82 @@ impl<'a> Source<'a> {
     fn written(&self, offset: usize) -> usize {
         offset - self.added.partition_point(|&at| at < offset)
     }
+}
+
+/// Replaces each fenced code block with its highlighted `<pre>` (see [`highlight`]); an unknown
+/// language or option is a warning at the fence's first line.
+fn highlight_code_blocks(
+    events: &mut Vec<(Event<'_>, Range<usize>)>,
+    body: &str,
+    out: &mut Rendered,
+) {
+    let is_fence =
+        |e: &Event<'_>| matches!(e, Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))));
+    if !events.iter().any(|(e, _)| is_fence(e)) {
+        return;
+    }
+    let mut kept = Vec::with_capacity(events.len());
+    let mut drained = std::mem::take(events).into_iter();
+    while let Some((event, span)) = drained.next() {
+        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = &event else {
+            kept.push((event, span));
+            continue;
+        };
+        let mut code = String::new();
+        let mut end = span.end;
+        for (inner, inner_span) in drained.by_ref() {
+            match inner {
+                Event::Text(text) => code.push_str(&text),
+                Event::End(TagEnd::CodeBlock) => {
+                    end = inner_span.end;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let (fence, unknown_options) = Fence::parse(info);
+        let block = highlight::block(&fence, &code);
+        let first_line = span.start
+            ..body[span.clone()]
+                .find('\n')
+                .map_or(span.end, |i| span.start + i);
+        if block.unknown_language {
+            out.warnings
+                .push(unknown_language(&fence, first_line.clone()));
+        }
+        for option in unknown_options {
+            out.warnings.push(Problem::new(
+                first_line.clone(),
+                Error::new(
+                    ErrorKind::CodeBlock,
+                    format!("unknown code block option `{option}`"),
+                )
+                .label("ignored")
+                .help("options after the language: linenos, hl_lines=3-5 8"),
+            ));
+        }
+        kept.push((
+            Event::Html(CowStr::from(block.html.to_string())),
+            span.start..end,
+        ));
+    }
+    *events = kept;
+}
+
+fn unknown_language(fence: &Fence, span: Range<usize>) -> Problem {
+    let lang = fence.lang.as_deref().unwrap_or_default();
+    Problem::new(
+        span,
+        Error::new(
+            ErrorKind::CodeBlock,
+            format!("no highlighting for the language `{lang}`"),
+        )
+        .label("shown as plain text")
+        .help(format!(
+            "languages weft highlights: {}",
+            highlight::LANGUAGES
+        )),
+    )
 }
 
 /// A cheap test before the table scan (a parse): some line looks like a table row holding a
@@ -754,7 +870,7 @@ mod tests {
     }
 
     fn render_at(body: &str, resolver: &dyn LinkResolver) -> Rendered {
-        render(body, "/sub/page/", resolver)
+        render(body, "/sub/page/", resolver, &Shortcodes::none())
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //! rebuild the site-wide files (search index, feeds, sitemap, graph) are made again only by
 //! [`Session::complete`], which the server calls when one is asked for. This module does
 //! not watch, serve or write to the output folder; it reads only files the change set names,
-//! or the whole site when config, templates or the file tree changed.
+//! or the whole site when config, templates or the file tree changed. When only shortcode
+//! templates changed, only the pages calling them are rendered again (through the fast path).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -128,6 +129,14 @@ impl Session {
             }
         };
         let (files, errors) = load::site(&self.root, config);
+        self.install(files, errors);
+    }
+
+    /// Takes a whole read of the site as the files in memory.
+    fn install(&mut self, files: SiteFiles, errors: Vec<Error>) {
+        self.fast = None;
+        self.read_errors.clear();
+        self.other_errors.clear();
         for e in errors {
             match content_path_of(&e) {
                 Some(rel) => {
@@ -227,6 +236,19 @@ impl Session {
         changes: &ChangeSet,
         early: &mut dyn FnMut(Arc<Snapshot>, &Update),
     ) -> Result<Update, Errors> {
+        let only_templates = changes.templates
+            && !(changes.config || changes.data || changes.content_tree || changes.static_created)
+            && changes.content.is_empty();
+        if only_templates {
+            match self.apply_shortcode_change(early) {
+                Ok(update) => return Ok(update),
+                Err(Reread::Done) => {
+                    self.settle();
+                    return self.rebuild_all();
+                }
+                Err(Reread::Needed) => {}
+            }
+        }
         // A data file may be read by any page: everything is read and built again.
         if changes.config
             || changes.templates
@@ -253,24 +275,80 @@ impl Session {
                 .collect();
             let clean = self.read_errors.is_empty() && self.other_errors.is_empty();
             if let Some((next, rendered)) = fast.apply(&changed, &self.current).filter(|_| clean) {
-                let mut update = self.swap(next);
-                update.rendered = rendered;
-                update.took = start.elapsed();
-                let Some(fast) = self.fast.as_mut().filter(|f| f.pending()) else {
+                if let Some(update) = self.serve_fast(next, rendered, start, early) {
                     return Ok(update);
-                };
-                early(self.current.clone(), &update);
-                if let Some(next) = fast.finish_pages(&self.current) {
-                    let mut rest = self.swap(next);
-                    rest.rendered = self.current.pages;
-                    rest.took = start.elapsed();
-                    return Ok(rest);
                 }
             }
             self.fast = None;
         }
         self.settle();
         self.rebuild_all()
+    }
+
+    /// Makes a fast rebuild's pages current; when every page is due, serves the directly
+    /// affected ones first (`early`) and renders the rest. `None` when that last step fails.
+    fn serve_fast(
+        &mut self,
+        next: Snapshot,
+        rendered: usize,
+        start: Instant,
+        early: &mut dyn FnMut(Arc<Snapshot>, &Update),
+    ) -> Option<Update> {
+        let mut update = self.swap(next);
+        update.rendered = rendered;
+        update.took = start.elapsed();
+        let Some(fast) = self.fast.as_mut().filter(|f| f.pending()) else {
+            return Some(update);
+        };
+        early(self.current.clone(), &update);
+        let next = fast.finish_pages(&self.current)?;
+        let mut rest = self.swap(next);
+        rest.rendered = self.current.pages;
+        rest.took = start.elapsed();
+        Some(rest)
+    }
+
+    /// Only templates changed: when they are shortcode templates, only the pages calling them
+    /// are rendered again, through the fast path. Otherwise (another template changed, or any
+    /// error) the caller rebuilds the whole site: from the files read here (`Reread::Done`), or
+    /// after reading them (`Reread::Needed`).
+    fn apply_shortcode_change(
+        &mut self,
+        early: &mut dyn FnMut(Arc<Snapshot>, &Update),
+    ) -> Result<Update, Reread> {
+        let start = Instant::now();
+        let config = self.config.clone().ok_or(Reread::Needed)?;
+        if self.fast.is_none() || !self.read_errors.is_empty() || !self.other_errors.is_empty() {
+            return Err(Reread::Needed);
+        }
+        // The templates are read with the rest of the site (`load` has no smaller entry).
+        let (files, errors) = load::site(&self.root, config);
+        let fast = self.fast.as_mut().ok_or(Reread::Needed)?;
+        let paths = match fast.replace_shortcodes(&files.templates) {
+            Some(paths) if errors.is_empty() => paths,
+            _ => {
+                self.install(files, errors);
+                return Err(Reread::Done);
+            }
+        };
+        self.templates = files.templates;
+        let changed: Vec<(String, Option<&String>)> = paths
+            .iter()
+            .map(|p| (p.clone(), self.documents.get(p)))
+            .collect();
+        if changed.is_empty() {
+            return Ok(Update {
+                took: start.elapsed(),
+                ..Update::default()
+            });
+        }
+        let update = fast
+            .apply(&changed, &self.current)
+            .and_then(|(next, rendered)| self.serve_fast(next, rendered, start, early));
+        update.ok_or_else(|| {
+            self.fast = None;
+            Reread::Needed
+        })
     }
 
     /// Prepares the fast path's state after a full build (rendering every page's Markdown
@@ -346,6 +424,13 @@ impl Session {
             ..Update::default()
         }
     }
+}
+
+/// Why a shortcode-only rebuild gave up: the whole site is to be built, from the files it read
+/// or after reading them.
+enum Reread {
+    Done,
+    Needed,
 }
 
 /// Outputs by path; a later output on the same path wins, as it does when written.

@@ -262,6 +262,21 @@ impl Linker<'_> {
     }
 }
 
+/// What the pages' bodies hold that the build reports without failing, located in their files.
+pub fn body_warnings(site: &Site, rendered: &[Rendered]) -> Vec<Error> {
+    let pages = site.pages.iter().zip(rendered);
+    pages
+        .flat_map(|(page, out)| {
+            out.warnings.iter().map(|w| {
+                let span = (w.span.start + page.body_offset)..(w.span.end + page.body_offset);
+                w.error
+                    .clone()
+                    .at(Location::new(&page.file(), &page.text, span))
+            })
+        })
+        .collect()
+}
+
 /// Turns each page's body links into references and errors (broken links, missing anchors).
 /// `rendered[i]` belongs to page `i`.
 pub fn body_references(site: &Site, rendered: &[Rendered]) -> (Vec<Reference>, Vec<Error>) {
@@ -283,6 +298,9 @@ pub fn body_references(site: &Site, rendered: &[Rendered]) -> (Vec<Reference>, V
                     .at(at(&broken.span))
                     .label(broken.reason.label.clone()),
             );
+        }
+        for problem in &out.problems {
+            errors.push(problem.error.clone().at(at(&problem.span)));
         }
         let mut lines = Lines::new(&page.text);
         for link in &out.links {

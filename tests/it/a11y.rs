@@ -302,6 +302,62 @@ fn a_page_with_footnotes_passes_both_validators() {
     );
 }
 
+/// Highlighted code in each language the build highlights (with line numbers and marked lines)
+/// and the theme's `note` shortcode: valid HTML, and every token's colour passes axe's contrast
+/// check in both colour schemes.
+#[test]
+fn highlighted_code_and_notes_pass_both_validators() {
+    let blocks = [
+        ("rust,linenos,hl_lines=2", "/// Docs.\nfn main() {\n    let s = \"x\"; // note\n    println!(\"{s} {}\", 1 + 2);\n}\n"),
+        ("toml", "[collections.countries]\ntitle = \"T\" # c\nweight = 3\nok = true\n"),
+        ("json", "{\"a\": [1, 2.5, null, true], \"b\": \"s\"}\n"),
+        ("bash,hl_lines=1", "# comment\nweft build --base-url \"$URL\" && echo ok | grep -c o\n"),
+        ("html", "<!-- c -->\n<p class=\"x\">Hi &amp; <b>bye</b></p>\n<style>p { color: red; }</style>\n<script>let a = 1;</script>\n"),
+        ("css", "@media (prefers-color-scheme: dark) {\n  .a:hover > b { color: #fff; margin: 0 1px; }\n}\n"),
+        ("javascript", "// c\nconst f = async (a) => { return `t${a}` + /re/g.test('x'); };\nclass A extends B {}\n"),
+        ("python", "@dataclass\nclass A:\n    \"\"\"Doc.\"\"\"\n    def f(self, x: int = 3) -> None:\n        return None  # c\n"),
+        ("yaml", "key: value # c\nlist:\n  - 1\n  - \"two\"\n  - true\n"),
+        ("markdown", "# Title\n\n*em* **strong** [link](https://x.org) `code`\n"),
+        ("klingon", "Qapla'\n"),
+    ];
+    let mut body = String::from(
+        "{% note(kind=\"inconsistency\") %}\nParagraph 44 and paragraph 38 differ.\n{% end %}\n\n",
+    );
+    for (info, code) in blocks {
+        body.push_str(&format!("```{info}\n{code}```\n\n"));
+    }
+    let site = TestSite::new()
+        .file(
+            "content/_index.md",
+            page("Home", "", "Read [the code](@/code.md).\n"),
+        )
+        .file("content/code.md", page("Code", "", &body));
+    site.build();
+    let out = site.path("public");
+    assert!(site.read("code/index.html").contains("hl-keyword"));
+    let errors = nu_html_errors(&out);
+    assert!(
+        errors.is_empty(),
+        "the Nu Html Checker found errors {errors}"
+    );
+
+    let axe_source = std::fs::read_to_string(validators().join("axe-core/axe.min.js"))
+        .expect("axe-core/axe.min.js");
+    let server = TestServer::static_files(&out, "/");
+    let mut browser = chromium_with_axe(&axe_source);
+    browser.navigate(&server.url("/code/"));
+    let mut failures = Vec::new();
+    browser.color_scheme("light");
+    failures.extend(axe(&mut browser, "code/", "light", WCAG));
+    browser.color_scheme("dark");
+    failures.extend(axe(&mut browser, "code/", "dark", CONTRAST));
+    assert!(
+        failures.is_empty(),
+        "axe-core found:\n{}",
+        failures.join("\n")
+    );
+}
+
 /// A paginated listing as the default theme shows it (numbers near the current page, gaps,
 /// previous and next): valid HTML, and no axe finding in either colour scheme, on the first,
 /// a middle and the last listing page.

@@ -599,3 +599,90 @@ fn a_summary_change_on_the_same_line_is_served_final_first() {
     }
     assert_eq!(served(&mut session), full);
 }
+
+/// `news/b.md` calls the shortcode `flag`, `news/a.md` calls `note` (the theme's); the site's
+/// `templates/shortcodes/flag.html` is then changed to `flag`.
+fn site_with_shortcodes(flag: &str) -> (TestSite, Session) {
+    let site = TestSite::fixture("serve-site");
+    site.write("templates/shortcodes/flag.html", flag);
+    let b = fs::read_to_string(site.path("content/news/b.md")).unwrap();
+    site.write(
+        "content/news/b.md",
+        format!("{b}\nFlag: {{{{ flag(text=\"late\") }}}}\n"),
+    );
+    let a = fs::read_to_string(site.path("content/news/a.md")).unwrap();
+    site.write(
+        "content/news/a.md",
+        format!("{a}\n{{% note(kind=\"remark\") %}}\nA remark.\n{{% end %}}\n"),
+    );
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().unwrap();
+    session.warm();
+    (site, session)
+}
+
+fn templates_changed(session: &mut Session) -> weft::session::Update {
+    let changes = ChangeSet {
+        templates: true,
+        ..ChangeSet::default()
+    };
+    session.apply(&changes, &mut |_, _| {}).unwrap()
+}
+
+#[test]
+fn a_shortcode_template_change_renders_only_the_pages_calling_it() {
+    let (site, mut session) = site_with_shortcodes("<mark>{{ text }}</mark>\n");
+    site.write(
+        "templates/shortcodes/flag.html",
+        "<strong>{{ text }}</strong>\n",
+    );
+    let update = templates_changed(&mut session);
+    assert!(!update.full);
+    assert_eq!(update.rendered, 1);
+    assert!(update.changed.contains(&"news/b/index.html".to_string()));
+    assert!(!update.changed.contains(&"news/a/index.html".to_string()));
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+    // A shortcode no page calls: nothing is rendered.
+    site.write("templates/shortcodes/unused.html", "x\n");
+    assert!(
+        templates_changed(&mut session).full,
+        "a new template rebuilds the site"
+    );
+    session.warm();
+    site.write("templates/shortcodes/unused.html", "y\n");
+    let update = templates_changed(&mut session);
+    assert!(!update.full);
+    assert_eq!(update.rendered, 0);
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}
+
+#[test]
+fn other_template_changes_and_broken_shortcodes_rebuild_the_site() {
+    let (site, mut session) = site_with_shortcodes("<mark>{{ text }}</mark>\n");
+    // A template that is no shortcode.
+    site.write(
+        "templates/404.html",
+        "<!DOCTYPE html><title>Gone</title><p>Gone.</p>\n",
+    );
+    assert!(templates_changed(&mut session).full);
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+    session.warm();
+    // A shortcode whose new version needs an argument its callers do not pass: the full build
+    // reports the error, as `weft build` does.
+    site.write(
+        "templates/shortcodes/flag.html",
+        "{{ text }} {{ colour }}\n",
+    );
+    let changes = ChangeSet {
+        templates: true,
+        ..ChangeSet::default()
+    };
+    let errors = session.apply(&changes, &mut |_, _| {}).unwrap_err();
+    assert!(
+        errors
+            .render(false)
+            .contains("shortcode `flag` needs the argument `colour`"),
+        "{}",
+        errors.render(false)
+    );
+}

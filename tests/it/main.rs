@@ -18,5 +18,6 @@ mod safety;
 mod scaffold;
 mod search_browser;
 mod serve;
+mod shortcodes;
 mod site;
 mod watch;

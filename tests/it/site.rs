@@ -682,3 +682,33 @@ fn the_step_table_links_the_universities_of_row_10_in_their_cell() {
         "ILO Regional Office, PAHO, Universities of Heidelberg and Granada"
     );
 }
+
+/// The editors' notes on the paper are the theme's `note` shortcode: one kind of box, whose
+/// kind says why (the paper disagrees with itself, text is missing from the copy, a remark).
+#[test]
+fn the_notes_on_the_source_are_note_shortcodes_with_their_kind() {
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for file in all_pages().into_values() {
+        let source = std::fs::read_to_string(real_site().join(&file)).unwrap();
+        assert!(!source.contains("{% note"), "{file} shows a shortcode call");
+        let html = Html::parse_document(&source);
+        for note in html.select(&selector("div.source-note[role=note]")) {
+            let class = note.value().attr("class").unwrap_or_default();
+            let kind = class
+                .split(' ')
+                .find_map(|c| c.strip_prefix("source-note-"))
+                .unwrap_or("?");
+            let title = note.select(&selector(".source-note-title")).next();
+            assert!(
+                title.is_some_and(|t| text(t).starts_with("Note on")),
+                "{file}"
+            );
+            *kinds.entry(kind.to_string()).or_default() += 1;
+        }
+    }
+    let expected: BTreeMap<String, usize> = [("gap", 6), ("inconsistency", 4), ("remark", 1)]
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), n))
+        .collect();
+    assert_eq!(kinds, expected);
+}
