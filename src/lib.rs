@@ -10,28 +10,22 @@
 // path, so boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+// The folders follow the flow: input (read) -> resolve (model, references, Markdown) ->
+// output (render, write); serve keeps it running. The stages' modules are re-exported here, so
+// every module is named by its job (`crate::load`, `weft::render`) wherever it sits.
 pub mod check;
 pub mod config;
-pub mod data;
 pub mod error;
-pub mod feeds;
-pub mod frontmatter;
-pub mod graph;
-pub mod highlight;
-pub mod incremental;
-pub mod load;
-pub mod markdown;
-pub mod model;
-pub mod render;
+pub mod input;
+pub mod output;
+pub mod resolve;
 pub mod scaffold;
-pub mod search;
 pub mod serve;
-pub mod session;
-pub mod shortcode;
-pub mod templates;
-pub mod watch;
-pub mod write;
-pub mod xref;
+
+pub use input::{data, frontmatter, load};
+pub use output::{feeds, graph, render, search, templates, write};
+pub use resolve::{highlight, markdown, model, shortcode, xref};
+pub use serve::{incremental, session, watch};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;

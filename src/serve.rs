@@ -26,6 +26,10 @@ use crate::Options;
 mod answer;
 mod host;
 mod http;
+// The rebuild side of the preview: the watcher, the site kept in memory, the fast path.
+pub mod incremental;
+pub mod session;
+pub mod watch;
 
 pub use answer::{content_type, inject, resolve};
 pub use host::Hosts;
