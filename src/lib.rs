@@ -235,7 +235,7 @@ fn other_outputs(site: &Site, assets: &BTreeMap<String, Asset>) -> Vec<(String, 
             .flatten(),
     )
     // A content page at 404.html or search/ replaces the theme's; that is no conflict.
-    .filter(|(path, _)| !site.pages.iter().any(|p| p.output_path() == *path))
+    .filter(|(path, _)| !site.pages.iter().any(|p| p.is_written_at(path)))
     .filter(|(path, _)| assets.get(*path).is_none_or(|a| a.from_theme))
     .map(|(path, what)| (path.to_string(), what.to_string(), false))
     .collect();

@@ -70,7 +70,7 @@ pub fn site(inputs: &Inputs<'_>, sink: &dyn Sink) -> (Vec<Output>, Vec<Error>) {
         ("search.html", "search/index.html"),
     ] {
         // A content page at the same place wins.
-        if inputs.site.pages.iter().any(|p| p.output_path() == path) {
+        if inputs.site.pages.iter().any(|p| p.is_written_at(path)) {
             continue;
         }
         match standalone_page(inputs, &shared, template, path) {

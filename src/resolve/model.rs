@@ -68,6 +68,11 @@ impl Page {
         format!("{}index.html", self.url_path)
     }
 
+    /// Whether the page is written at `path` (without making its output path).
+    pub fn is_written_at(&self, path: &str) -> bool {
+        path.strip_suffix("index.html") == Some(self.url_path.as_str())
+    }
+
     /// Folder holding this page's children (for sections) or its bundle files.
     fn folder(&self) -> &str {
         folder_of(&self.path, self.kind)
@@ -387,10 +392,15 @@ impl Site {
         }
         let mut errors = Vec::new();
         let page_paths: Vec<String> = self.pages.iter().map(Page::output_path).collect();
+        let page_at: HashMap<&str, PageId> = page_paths
+            .iter()
+            .enumerate()
+            .map(|(id, path)| (path.as_str(), id))
+            .collect();
         for (path, what, _) in others.iter().filter(|(_, _, site_owned)| *site_owned) {
-            if let Some(page) = self.pages.iter().find(|p| page_paths[p.id] == *path) {
+            if let Some(&id) = page_at.get(path.as_str()) {
                 errors.push(self.conflict(
-                    Claim::Page(page.id),
+                    Claim::Page(id),
                     format!("is written at {path}, where {what} is copied too"),
                 ));
             }
