@@ -336,7 +336,11 @@ impl Watcher {
     fn refresh(&mut self, seen: &BTreeMap<PathBuf, Left>) -> notify::Result<Vec<PathBuf>> {
         if !self.root.is_dir() {
             self.root_gone()?;
-            return Ok(Vec::new());
+            // Back before its parent was watched (a quick `mv` there and back): no event will
+            // say so, so it is taken up now.
+            if !self.root.is_dir() {
+                return Ok(Vec::new());
+            }
         }
         let mut again = Vec::new();
         for path in self.watchable() {
@@ -396,11 +400,6 @@ impl Watcher {
         if self.parent_watched {
             return Ok(());
         }
-        eprintln!(
-            "warning: the site folder {} was moved or removed: the last good build is still \
-             served; put the folder back, or restart weft serve where it is now",
-            self.root.display()
-        );
         for (path, watched) in std::mem::take(&mut self.watched) {
             self.debouncer.unwatch(&path);
             let lost = Lost {
@@ -414,6 +413,12 @@ impl Watcher {
             self.debouncer.watch(parent, RecursiveMode::NonRecursive)?;
             self.parent_watched = true;
         }
+        // Said once the parent is watched, so that a return from then on is seen.
+        eprintln!(
+            "warning: the site folder {} was moved or removed: the last good build is still \
+             served; put the folder back, or restart weft serve where it is now",
+            self.root.display()
+        );
         Ok(())
     }
 
