@@ -242,6 +242,31 @@ fn every_page_passes_axe_core_wcag_2_1_aa_in_light_and_dark_mode_and_stays_on_it
     );
 }
 
+/// Checks every page under `out` with the Nu Html Checker (none may have an error), then serves
+/// `out` to a Chromium with axe-core loaded, for a test's own pages and checks.
+fn valid_html_then_axe(out: &Path) -> (TestServer, Chromium) {
+    let errors = nu_html_errors(out);
+    assert!(
+        errors.is_empty(),
+        "the Nu Html Checker found errors {errors}"
+    );
+    let axe_source = std::fs::read_to_string(validators().join("axe-core/axe.min.js"))
+        .expect("axe-core/axe.min.js");
+    (
+        TestServer::static_files(out, "/"),
+        chromium_with_axe(&axe_source),
+    )
+}
+
+/// axe-core on the page shown: WCAG 2.1 AA in the light scheme, contrast in the dark one.
+fn axe_light_and_dark(browser: &mut Chromium, page: &str) -> Vec<String> {
+    browser.color_scheme("light");
+    let mut failures = axe(browser, page, "light", WCAG);
+    browser.color_scheme("dark");
+    failures.extend(axe(browser, page, "dark", CONTRAST));
+    failures
+}
+
 /// Footnotes as the default theme shows them (prefixed ids, back-links with an accessible
 /// label, the highlighted note a link leads to): valid HTML, and no axe finding in either
 /// colour scheme, with the page scrolled to a note and to a reference.
@@ -264,26 +289,14 @@ fn a_page_with_footnotes_passes_both_validators() {
         );
     site.build();
     let out = site.path("public");
-    let errors = nu_html_errors(&out);
-    assert!(
-        errors.is_empty(),
-        "the Nu Html Checker found errors {errors}"
-    );
-
-    let axe_source = std::fs::read_to_string(validators().join("axe-core/axe.min.js"))
-        .expect("axe-core/axe.min.js");
-    let server = TestServer::static_files(&out, "/");
-    let mut browser = chromium_with_axe(&axe_source);
+    let (server, mut browser) = valid_html_then_axe(&out);
     let mut failures = Vec::new();
     browser.navigate(&server.url("/notes/"));
     for target in ["", "fn-1", "fnref-1-2"] {
         // A fragment within the page: no load event, the target is highlighted at once.
         browser.eval(&format!("location.hash = '{target}'"));
         let page = format!("notes/#{target}");
-        browser.color_scheme("light");
-        failures.extend(axe(&mut browser, &page, "light", WCAG));
-        browser.color_scheme("dark");
-        failures.extend(axe(&mut browser, &page, "dark", CONTRAST));
+        failures.extend(axe_light_and_dark(&mut browser, &page));
     }
     let back_links = browser.eval(
         "[...document.querySelectorAll('.footnote-backref')].map(a => a.getAttribute('aria-label') + ' -> ' + a.hash).join(', ')",
@@ -335,22 +348,9 @@ fn highlighted_code_and_notes_pass_both_validators() {
     site.build();
     let out = site.path("public");
     assert!(site.read("code/index.html").contains("hl-keyword"));
-    let errors = nu_html_errors(&out);
-    assert!(
-        errors.is_empty(),
-        "the Nu Html Checker found errors {errors}"
-    );
-
-    let axe_source = std::fs::read_to_string(validators().join("axe-core/axe.min.js"))
-        .expect("axe-core/axe.min.js");
-    let server = TestServer::static_files(&out, "/");
-    let mut browser = chromium_with_axe(&axe_source);
+    let (server, mut browser) = valid_html_then_axe(&out);
     browser.navigate(&server.url("/code/"));
-    let mut failures = Vec::new();
-    browser.color_scheme("light");
-    failures.extend(axe(&mut browser, "code/", "light", WCAG));
-    browser.color_scheme("dark");
-    failures.extend(axe(&mut browser, "code/", "dark", CONTRAST));
+    let failures = axe_light_and_dark(&mut browser, "code/");
     assert!(
         failures.is_empty(),
         "axe-core found:\n{}",
@@ -380,23 +380,11 @@ fn paginated_listings_pass_both_validators() {
     }
     site.build();
     let out = site.path("public");
-    let errors = nu_html_errors(&out);
-    assert!(
-        errors.is_empty(),
-        "the Nu Html Checker found errors {errors}"
-    );
-
-    let axe_source = std::fs::read_to_string(validators().join("axe-core/axe.min.js"))
-        .expect("axe-core/axe.min.js");
-    let server = TestServer::static_files(&out, "/");
-    let mut browser = chromium_with_axe(&axe_source);
+    let (server, mut browser) = valid_html_then_axe(&out);
     let mut failures = Vec::new();
     for path in ["news/", "news/page/4/", "news/page/8/"] {
         browser.navigate(&server.url(&format!("/{path}")));
-        browser.color_scheme("light");
-        failures.extend(axe(&mut browser, path, "light", WCAG));
-        browser.color_scheme("dark");
-        failures.extend(axe(&mut browser, path, "dark", CONTRAST));
+        failures.extend(axe_light_and_dark(&mut browser, path));
     }
     let numbers = browser.eval(
         "[...document.querySelectorAll('.pagination li')].map(li => li.textContent.trim()).join(' ')",
