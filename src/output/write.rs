@@ -209,21 +209,22 @@ impl Staging {
     /// Copies the assets no output replaced, moves the staged files into place, removes the
     /// files of the previous output that this build did not make, and writes the manifest.
     pub fn commit(mut self, assets: &BTreeMap<String, Asset>) -> Result<WriteStats, Errors> {
-        let outputs: HashSet<String> = self
-            .produced
-            .lock()
-            .expect("lock")
-            .iter()
-            .cloned()
-            .collect();
-        let copies: Vec<&Asset> = assets
-            .values()
-            .filter(|a| !outputs.contains(&a.dest))
-            .collect();
+        // The outputs are taken out while the copies stage (and list) themselves, then put back:
+        // no copy of every path is made.
+        let mut produced = std::mem::take(&mut *self.produced.lock().expect("lock"));
+        let copies: Vec<&Asset> = {
+            let outputs: HashSet<&str> = produced.iter().map(String::as_str).collect();
+            assets
+                .values()
+                .filter(|a| !outputs.contains(a.dest.as_str()))
+                .collect()
+        };
         copies
             .par_iter()
             .try_for_each(|a| self.copy_asset(a))
             .map_err(|e| Errors(vec![e]))?;
+        produced.append(&mut self.produced.lock().expect("lock"));
+        *self.produced.lock().expect("lock") = produced;
         let refused = std::mem::take(&mut *self.refused.lock().expect("lock"));
         if !refused.is_empty() {
             return Err(Errors::sorted(refused));
@@ -235,12 +236,14 @@ impl Staging {
     /// Moves the staged files into place, after recording them in the manifest (so that a
     /// build killed half-way leaves a manifest listing every file it may have written).
     fn move_into_place(&mut self) -> Result<(), Error> {
-        let produced = self.produced.lock().expect("lock").clone();
-        let mut listed: BTreeSet<&str> = produced.iter().map(String::as_str).collect();
-        if let Previous::Listed(before) = &self.previous {
-            listed.extend(before.iter().map(String::as_str));
+        {
+            let produced = self.produced.lock().expect("lock");
+            let mut listed: BTreeSet<&str> = produced.iter().map(String::as_str).collect();
+            if let Previous::Listed(before) = &self.previous {
+                listed.extend(before.iter().map(String::as_str));
+            }
+            write_manifest(&self.out_dir, listed)?;
         }
-        write_manifest(&self.out_dir, listed)?;
         let staged = std::mem::take(&mut *self.staged.lock().expect("lock"));
         if matches!(self.previous, Previous::Nothing) {
             // Everything is staged: move the staging folder's top-level entries, a few renames.

@@ -684,18 +684,25 @@ fn hide_wikilink_anchors(events: &mut [(Event<'_>, Range<usize>)]) {
 /// Makes relative link and image URLs absolute from the page's own URL.
 fn absolutize_relative_urls(events: &mut [(Event<'_>, Range<usize>)], page_url: &str) {
     for (event, _) in events.iter_mut() {
-        let dest = match event {
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                ..
-            }) if !matches!(link_type, LinkType::WikiLink { .. }) => dest_url,
-            Event::Start(Tag::Image { dest_url, .. }) => dest_url,
-            _ => continue,
+        let Some(dest) = link_or_image_url(event) else {
+            continue;
         };
         if is_relative_url(dest) {
             *dest = CowStr::from(format!("{page_url}{dest}"));
         }
+    }
+}
+
+/// The URL a link (not a wikilink) or an image starting at `event` points to.
+fn link_or_image_url<'e, 'a>(event: &'e mut Event<'a>) -> Option<&'e mut CowStr<'a>> {
+    match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            ..
+        }) if !matches!(link_type, LinkType::WikiLink { .. }) => Some(dest_url),
+        Event::Start(Tag::Image { dest_url, .. }) => Some(dest_url),
+        _ => None,
     }
 }
 
@@ -716,15 +723,9 @@ pub struct WrittenUrl {
 pub fn written_urls(body: &str, page_url: &str) -> Vec<WrittenUrl> {
     let mut found = Vec::new();
     let source = Source::new(body);
-    for (event, span) in source.events() {
-        let dest = match &event {
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                ..
-            }) if !matches!(link_type, LinkType::WikiLink { .. }) => dest_url,
-            Event::Start(Tag::Image { dest_url, .. }) => dest_url,
-            _ => continue,
+    for (mut event, span) in source.events() {
+        let Some(dest) = link_or_image_url(&mut event) else {
+            continue;
         };
         if dest.starts_with("@/") {
             continue;
