@@ -21,7 +21,7 @@ use url::Url;
 
 use crate::error::{Error, ErrorKind, Location};
 use crate::markdown::{self, WrittenUrl};
-use crate::model::{PageId, Site};
+use crate::model::{Origin, PageId, Site};
 use crate::{Build, Options};
 
 mod external;
@@ -335,21 +335,39 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
         .map(|o| o.path.as_str())
         .chain(built.assets.keys().map(String::as_str))
         .collect();
-    let pages_by_output: HashMap<String, PageId> =
-        site.pages.iter().map(|p| (p.output_path(), p.id)).collect();
+    // Every language's view: a page is found by its output path in whichever it is.
+    let views: Vec<&Site> = std::iter::once(site)
+        .chain(built.translations.iter().map(|v| &v.site))
+        .collect();
+    let pages_by_output: HashMap<String, (usize, PageId)> = views
+        .iter()
+        .enumerate()
+        .flat_map(|(v, view)| view.pages.iter().map(move |p| (p.output_path(), (v, p.id))))
+        .collect();
+    // Other files (a language's search page, aliases) belong to the view of their prefix.
+    let view_of = |output: &str| match pages_by_output.get(output) {
+        Some(&(v, id)) => (v, Some(id)),
+        None => {
+            let prefixed =
+                |v: &&Site| !v.lang_prefix.is_empty() && output.starts_with(&v.lang_prefix);
+            (views.iter().position(prefixed).unwrap_or(0), None)
+        }
+    };
     let resolver = Resolver::new(&site.config.base_url, site.base_path(), &files);
-    let sources = Sources::new(site);
+    let all_sources: Vec<Sources> = views.iter().map(|v| Sources::new(v)).collect();
     let mut findings = Vec::new();
     let mut template_links: BTreeMap<String, (Finding, usize)> = BTreeMap::new();
     let mut linked: HashSet<PageId> = HashSet::new();
     let mut external: BTreeMap<String, Location> = BTreeMap::new();
     let mut links = 0;
     for (output, scan) in &scans {
-        let page = pages_by_output.get(*output).map(|&id| site.page(id));
+        let (view, page) = view_of(output);
+        let page = page.map(|id| views[view].page(id));
+        let sources = &all_sources[view];
         let mut seen = HashSet::new();
         for r in &scan.refs {
             if let Some(alt) = &r.alt {
-                if let Some(f) = missing_alt(&sources, page.map(|p| p.id), output, &r.url, alt) {
+                if let Some(f) = missing_alt(sources, page.map(|p| p.id), output, &r.url, alt) {
                     findings.push(f);
                 }
             }
@@ -367,8 +385,9 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
                 }
                 Target::Internal { path, anchor } => {
                     links += 1;
-                    if let Some(&target) = pages_by_output.get(&path) {
-                        if page.is_none_or(|p| p.id != target) && r.tag == "a" {
+                    if let Some(&(target_view, target)) = pages_by_output.get(&path) {
+                        let itself = page.is_some_and(|p| p.id == target) && target_view == view;
+                        if !itself && r.tag == "a" && target_view == 0 {
                             linked.insert(target);
                         }
                     }
@@ -416,9 +435,9 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
         }
     }
     for (output, scan) in &scans {
-        let page = pages_by_output.get(*output).copied();
+        let (view, page) = view_of(output);
         for snippet in &scan.raw_wikilinks {
-            findings.push(raw_wikilink(&sources, page, output, snippet));
+            findings.push(raw_wikilink(&all_sources[view], page, output, snippet));
         }
     }
     for (_, (mut finding, n)) in template_links {
@@ -435,6 +454,9 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
             findings.push(orphan(site, page.id));
         }
     }
+    for view in &views[1..] {
+        findings.extend(translation_findings(site, view));
+    }
     let report = Report {
         findings,
         pages: site.pages.len(),
@@ -446,6 +468,63 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
         .map(|(url, location)| ExternalLink { url, location })
         .collect();
     (report, external)
+}
+
+/// The pages of `view`'s language that show the default language's text (no translation),
+/// and the translations of an older version of their source, as warnings.
+fn translation_findings(site: &Site, view: &Site) -> Vec<Finding> {
+    let language = format!("{} ({})", site.config.language_name(&view.lang), view.lang);
+    view.pages
+        .iter()
+        .filter_map(|page| {
+            let source = site.page(page.id);
+            let version = || crate::languages::version_of(&source.front_matter, source.body());
+            let (kind, detail) = match &page.origin {
+                Origin::Fallback if source.text.is_empty() => return None,
+                Origin::Fallback => (
+                    "missing-translation",
+                    Error::new(
+                        ErrorKind::Translation,
+                        format!("{} has no {language} translation", source.file()),
+                    )
+                    .at(Location::file_only(&source.file()))
+                    .help(format!(
+                        "until it has one, its text is shown in {language} pages with a notice; translate it in {}, with translates = \"{}\"",
+                        translation_file(&source.path, &view.lang),
+                        version()
+                    )),
+                ),
+                Origin::Translation { stale: true, file } => (
+                    "stale-translation",
+                    Error::new(
+                        ErrorKind::Translation,
+                        format!(
+                            "content/{file} translates another version of {}",
+                            source.file()
+                        ),
+                    )
+                    .at(Location::file_only(&format!("content/{file}")))
+                    .label("the source's title, description or text changed since")
+                    .help(format!(
+                        "bring the translation up to date, then set translates = \"{}\" in its front matter",
+                        version()
+                    )),
+                ),
+                _ => return None,
+            };
+            Some(Finding {
+                severity: Severity::Warning,
+                kind,
+                detail,
+            })
+        })
+        .collect()
+}
+
+/// `countries/kenya.md` -> `content/countries/kenya.fr.md`.
+fn translation_file(path: &str, lang: &str) -> String {
+    let stem = path.strip_suffix(".md").unwrap_or(path);
+    format!("content/{stem}.{lang}.md")
 }
 
 fn orphan(site: &Site, id: PageId) -> Finding {

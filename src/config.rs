@@ -46,6 +46,22 @@ pub struct Config {
     /// Anything, handed to templates as `site.extra`.
     #[serde(default)]
     pub extra: toml::Table,
+    /// The site's languages besides `language` (`[languages.fr]`, published under `/fr/`),
+    /// and optionally `language` itself, for its name in a language switcher.
+    #[serde(default)]
+    pub languages: BTreeMap<String, Language>,
+}
+
+/// One language of the site (`[languages.fr]`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Language {
+    /// The language's name in itself ("Français"), for a language switcher.
+    pub name: Option<String>,
+    /// The site's title in this language (default: the site's `title`).
+    pub title: Option<String>,
+    /// The site's description in this language (default: the site's `description`).
+    pub description: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -136,6 +152,11 @@ impl Config {
             let span = collection.template.as_ref().map(Spanned::span);
             collection.template_at = span.map(|span| Location::new(CONFIG_FILE, text, span));
         }
+        for code in config.languages.keys() {
+            if !is_language_code(code) {
+                return Err(language_code_error(text, code));
+            }
+        }
         if let Some(template) = &config.edit_url {
             if let Err(problem) = check_edit_url(template) {
                 return Err(value_error(text, "edit_url", template, &problem).help(
@@ -174,6 +195,27 @@ impl Config {
             .remove(b'~');
         let encoded = percent_encoding::utf8_percent_encode(path, SEGMENT).to_string();
         Some(self.edit_url.as_ref()?.replace("{path}", &encoded))
+    }
+
+    /// Whether the site is published in more than one language.
+    pub fn is_multilingual(&self) -> bool {
+        self.languages.keys().any(|code| *code != self.language)
+    }
+
+    /// The languages other than the default, in code order.
+    pub fn other_languages(&self) -> impl Iterator<Item = (&str, &Language)> {
+        self.languages
+            .iter()
+            .filter(|(code, _)| **code != self.language)
+            .map(|(code, language)| (code.as_str(), language))
+    }
+
+    /// A language's name in itself, from `[languages.CODE] name`, else its code.
+    pub fn language_name(&self, code: &str) -> String {
+        self.languages
+            .get(code)
+            .and_then(|l| l.name.clone())
+            .unwrap_or_else(|| code.to_string())
     }
 
     pub fn singular<'a>(&'a self, collection: &'a str) -> String {
@@ -266,6 +308,34 @@ fn base_url_error(text: &str, url: &str, problem: &str) -> Error {
 
 /// A theme is a folder of `themes/` named by a plain name: `../elsewhere` would read templates
 /// and static files from outside the site.
+/// A language code as it appears in file names and URLs: `fr`, `es`, `pt-br`, `zh-hant`.
+pub fn is_language_code(code: &str) -> bool {
+    let mut parts = code.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_lowercase())
+        && parts.all(|p| {
+            (1..=8).contains(&p.len())
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+fn language_code_error(text: &str, code: &str) -> Error {
+    let location = text
+        .find(&format!("[languages.{code}]"))
+        .map_or(Location::file_only(CONFIG_FILE), |i| {
+            Location::new(CONFIG_FILE, text, i + 11..i + 11 + code.len())
+        });
+    Error::new(
+        ErrorKind::Config,
+        format!("invalid language code \"{code}\""),
+    )
+    .at(location)
+    .label("two or three lower-case letters, optionally followed by `-` and a region or script")
+    .help("use the code that ends the translations' file names and starts their URLs, e.g. [languages.fr] for kenya.fr.md and /fr/")
+}
+
 fn is_folder_name(name: &str) -> bool {
     !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0', ':'])
 }

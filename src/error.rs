@@ -34,6 +34,9 @@ pub enum ErrorKind {
     Shortcode,
     /// A fenced code block's language or options (a warning).
     CodeBlock,
+    /// A translation without a source, in an undeclared language, or setting references; a
+    /// stale or missing translation (warnings of `weft check`).
+    Translation,
 }
 
 impl ErrorKind {
@@ -74,6 +77,7 @@ impl ErrorKind {
             ErrorKind::Template => "template",
             ErrorKind::Shortcode => "shortcode",
             ErrorKind::CodeBlock => "code-block",
+            ErrorKind::Translation => "translation",
         }
     }
 }

@@ -23,8 +23,8 @@ pub mod scaffold;
 pub mod serve;
 
 pub use input::{data, frontmatter, load};
-pub use output::{feeds, graph, render, search, templates, write};
-pub use resolve::{highlight, markdown, model, shortcode, xref};
+pub use output::{feeds, graph, render, search, templates, translations, write};
+pub use resolve::{highlight, languages, markdown, model, shortcode, xref};
 pub use serve::{incremental, session, watch};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -54,8 +54,11 @@ pub struct Options {
 
 /// A built site, in memory.
 pub struct Build {
+    /// The default language's view of the site.
     pub site: Site,
     pub graph: Graph,
+    /// The other languages' views (`[languages]` in site.toml), in code order.
+    pub translations: Vec<View>,
     /// Rendered pages and extra files, sorted by path.
     pub outputs: Vec<Output>,
     /// Files copied as they are, by output path.
@@ -63,6 +66,12 @@ pub struct Build {
     /// Problems that did not stop the build (a code block in an unknown language, a shallow
     /// clone's undated pages), sorted; shown as warnings.
     pub warnings: Vec<Error>,
+}
+
+/// One language's view of the site and its references.
+pub struct View {
+    pub site: Site,
+    pub graph: Graph,
 }
 
 impl Build {
@@ -123,73 +132,202 @@ pub fn build_files_into(
         let in_draft = |path: &str| draft_bundles.iter().any(|d| path.starts_with(d.as_str()));
         !a.content_path.as_deref().is_some_and(in_draft)
     });
-    let (site, site_errors) = Site::new(files.config, parsed);
+    let (split, split_errors) = languages::split(parsed, &files.config);
+    errors.extend(split_errors);
+    let other_docs: Vec<(String, Vec<model::Parsed>)> = split
+        .translations
+        .iter()
+        .map(|(code, translations)| {
+            let docs = languages::view(&split.sources, translations, &format!("{code}/"));
+            (code.clone(), docs)
+        })
+        .collect();
+    // Every language's model first: a page's context names its URL in every language.
+    let (site, site_errors) = Site::new(files.config.clone(), split.sources);
     errors.extend(site_errors);
-    errors.extend(site.output_conflicts(&other_outputs(&site, &files.assets)));
-    let (names, name_errors) = Names::new(&site);
+    let mut sites = vec![site];
+    for (code, docs) in other_docs {
+        let (view, view_errors) = Site::in_language(files.config.clone(), docs, &code);
+        errors.extend(view_errors);
+        sites.push(view);
+    }
+    for view in &sites {
+        errors.extend(view.output_conflicts(&other_outputs(view, &files.assets)));
+    }
+    let (names, name_errors) = Names::new(&sites[0]);
     errors.extend(name_errors);
-    let (front_refs, ref_errors) = xref::front_matter_references(&site, &names);
+    // References are typed once, on the source, in the default language: resolved once, they
+    // hold in every view (a `PageId` is the same page in all of them).
+    let (front_refs, ref_errors) = xref::front_matter_references(&sites[0], &names);
     errors.extend(ref_errors);
+    let mut warnings = std::mem::take(&mut files.warnings);
+    let default_urls: Vec<String> = (0..sites[0].pages.len())
+        .map(|id| sites[0].url(id))
+        .collect();
+    let mut resolved = Vec::with_capacity(sites.len());
+    for view in sites {
+        let own;
+        let (view_names, fallback) = if view.lang_prefix.is_empty() {
+            (&names, None)
+        } else {
+            let (view_names, name_errors) = Names::new(&view);
+            errors.extend(name_errors);
+            own = view_names;
+            (&own, Some(&names))
+        };
+        let r = resolve_view(
+            view,
+            (view_names, fallback),
+            (&front_refs, &default_urls),
+            &files.templates,
+            &data,
+            &mut errors,
+        );
+        warnings.extend(r.warnings.iter().cloned());
+        resolved.push(r);
+    }
+    let warnings = dedup(Errors::sorted(warnings).0);
+    if !errors.is_empty() {
+        return Err(Errors::sorted(dedup(errors)));
+    }
+    let sites: Vec<&Site> = resolved.iter().map(|r| &r.site).collect();
+    let languages = translations::Languages::new(&sites);
+    let sink = &SiteFilesWin {
+        inner: sink,
+        assets: &files.assets,
+    };
+    let mut outputs = Vec::new();
+    let mut errors = Vec::new();
+    for (index, r) in resolved.iter().enumerate() {
+        let inputs = render::Inputs {
+            site: &r.site,
+            graph: &r.graph,
+            rendered: &r.rendered,
+            env: &r.env,
+            sources: &files.templates,
+            serve: options.serve,
+            languages: languages.as_ref().map(|l| l.current(index)),
+        };
+        let (kept, put_errors) = render_view(&inputs, sink);
+        outputs.extend(kept);
+        errors.extend(put_errors);
+    }
+    if resolved.len() > 1 {
+        let sites: Vec<&Site> = resolved.iter().map(|r| &r.site).collect();
+        let sitemap = feeds::sitemap(&sites).map(|o| sink.put(o));
+        let (kept, put_errors) = render::gather(sitemap);
+        outputs.extend(kept);
+        errors.extend(put_errors);
+    }
+    if !errors.is_empty() {
+        return Err(Errors::sorted(errors));
+    }
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut views = resolved.into_iter().map(|r| View {
+        site: r.site,
+        graph: r.graph,
+    });
+    let default = views
+        .next()
+        .expect("the default language's view comes first");
+    Ok(Build {
+        site: default.site,
+        graph: default.graph,
+        translations: views.collect(),
+        outputs,
+        assets: files.assets,
+        warnings,
+    })
+}
+
+/// One language's view of the site, cross-linked and with its Markdown rendered.
+struct Resolved {
+    site: Site,
+    graph: Graph,
+    rendered: Vec<Rendered>,
+    env: minijinja::Environment<'static>,
+    warnings: Vec<Error>,
+}
+
+/// Cross-links one language's view: names (the view's own first, then the default
+/// language's, `fallback`), the template environment (its `url()` and the `lang` global),
+/// shortcodes, Markdown, body references and the graph. Errors go to `errors`.
+fn resolve_view(
+    site: Site,
+    (names, fallback): (&Names, Option<&Names>),
+    (front_refs, default_urls): (&[xref::Reference], &[String]),
+    templates: &BTreeMap<String, load::TemplateSource>,
+    data: &minijinja::Value,
+    errors: &mut Vec<Error>,
+) -> Resolved {
     let urls: HashMap<String, String> = site
         .pages
         .iter()
         .map(|p| (p.path.clone(), site.url(p.id)))
         .collect();
-    let (mut env, template_errors) =
-        templates::environment(&files.templates, urls, site.base_path());
-    errors.extend(template_errors);
-    errors.extend(templates::missing_collection_templates(
-        &site.config,
-        &files.templates,
-    ));
-    env.add_global("data", data);
-    let (shortcodes, shortcode_errors) = Shortcodes::new(&env, &files.templates);
-    errors.extend(shortcode_errors);
-    let rendered = render_markdown(&site, &names, &shortcodes);
+    let (mut env, template_errors) = templates::environment(templates, urls, site.base_path());
+    env.add_global("data", data.clone());
+    env.add_global("lang", site.lang.as_str());
+    let (shortcodes, shortcode_errors) = Shortcodes::new(&env, templates);
+    // Templates are the same in every language: their errors are reported once.
+    if fallback.is_none() {
+        errors.extend(template_errors);
+        errors.extend(templates::missing_collection_templates(
+            &site.config,
+            templates,
+        ));
+        errors.extend(shortcode_errors);
+    }
+    let linker = Linker {
+        site: &site,
+        names,
+        fallback,
+    };
+    let files_urls = fallback.is_some().then_some(default_urls);
+    let rendered = render_markdown(&site, &linker, &shortcodes, files_urls);
     let (body_refs, link_errors) = xref::body_references(&site, &rendered);
     errors.extend(link_errors);
-    let mut warnings = std::mem::take(&mut files.warnings);
-    warnings.extend(xref::body_warnings(&site, &rendered));
-    let warnings = Errors::sorted(warnings).0;
-    let graph = Graph::new(&site, front_refs, body_refs);
-    if !errors.is_empty() {
-        return Err(Errors::sorted(errors));
+    let warnings = xref::body_warnings(&site, &rendered);
+    drop(shortcodes);
+    let graph = Graph::new(&site, front_refs.to_vec(), body_refs);
+    Resolved {
+        site,
+        graph,
+        rendered,
+        env,
+        warnings,
     }
-    let inputs = render::Inputs {
-        site: &site,
-        graph: &graph,
-        rendered: &rendered,
-        env: &env,
-        sources: &files.templates,
-        serve: options.serve,
-    };
-    let sink = &SiteFilesWin {
-        inner: sink,
-        assets: &files.assets,
-    };
-    // The site-wide files (search index, graph, feeds) need only the rendered Markdown: they
-    // are made while the pages render, so their serial parts do not leave a thread idle.
+}
+
+/// Renders one language's pages and its site-wide files (search index, graph, feeds) into
+/// `sink`; the latter need only the rendered Markdown, so they are made while the pages
+/// render and their serial parts do not leave a thread idle.
+fn render_view(inputs: &render::Inputs<'_>, sink: &dyn Sink) -> (Vec<Output>, Vec<Error>) {
     let ((mut outputs, mut errors), site_files) = rayon::join(
-        || render::site(&inputs, sink),
+        || render::site(inputs, sink),
         || {
-            let files = site_outputs(&site, &rendered, &graph);
+            let files = site_outputs(inputs.site, inputs.rendered, inputs.graph);
             files.into_iter().map(|o| sink.put(o)).collect::<Vec<_>>()
         },
     );
     let (kept, put_errors) = render::gather(site_files);
     outputs.extend(kept);
     errors.extend(put_errors);
-    if !errors.is_empty() {
-        return Err(Errors::sorted(errors));
-    }
-    outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Build {
-        site,
-        graph,
-        outputs,
-        assets: files.assets,
-        warnings,
-    })
+    (outputs, errors)
+}
+
+/// Errors sorted as [`Errors::sorted`] leaves them, each reported once: a page without a
+/// translation is checked in every language, with the same text and so the same errors.
+fn dedup(mut errors: Vec<Error>) -> Vec<Error> {
+    let mut seen = std::collections::HashSet::new();
+    errors.retain(|e| {
+        let at = e
+            .location
+            .as_ref()
+            .map(|l| (l.file.clone(), l.line, l.column));
+        seen.insert((e.message.clone(), at))
+    });
+    errors
 }
 
 /// A page without `updated` takes its file's date from the repository's history, if any: the
@@ -206,8 +344,12 @@ pub fn date_from_history(
 
 /// Site-wide files made from the whole site once its pages are rendered (feeds, sitemap,
 /// search index, graph); `weft serve` makes them again after an incremental rebuild.
+/// A site in several languages has one sitemap for all of them, made once every view is built.
 pub fn site_outputs(site: &Site, rendered: &[Rendered], graph: &Graph) -> Vec<Output> {
     let mut outputs = feeds::outputs(site);
+    if !site.config.is_multilingual() {
+        outputs.extend(feeds::sitemap(&[site]));
+    }
     outputs.extend(search::outputs(site, rendered));
     outputs.extend(graph::outputs(site, graph));
     outputs
@@ -216,29 +358,32 @@ pub fn site_outputs(site: &Site, rendered: &[Rendered], graph: &Graph) -> Vec<Ou
 /// Every file a build writes besides pages and aliases, with what it is (for messages about
 /// a page or alias claiming its path) and whether the site made it itself.
 fn other_outputs(site: &Site, assets: &BTreeMap<String, Asset>) -> Vec<(String, String, bool)> {
-    let mut files: Vec<(String, String, bool)> = [
+    let default_language = site.lang_prefix.is_empty();
+    let absolute = site.config.has_absolute_base_url();
+    let mut made = vec![
         ("404.html", "the not-found page weft writes"),
         ("search/index.html", "the search page weft writes"),
-        ("robots.txt", "the robots.txt weft writes"),
         (search::INDEX_FILE, "the search index weft writes"),
         (graph::GRAPH_FILE, "the reference graph weft writes"),
-    ]
-    .into_iter()
-    .chain(
-        site.config
-            .has_absolute_base_url()
-            .then_some([
-                ("sitemap.xml", "the sitemap weft writes"),
-                ("atom.xml", "the site's Atom feed"),
-            ])
-            .into_iter()
-            .flatten(),
-    )
-    // A content page at 404.html or search/ replaces the theme's; that is no conflict.
-    .filter(|(path, _)| !site.pages.iter().any(|p| p.is_written_at(path)))
-    .filter(|(path, _)| assets.get(*path).is_none_or(|a| a.from_theme))
-    .map(|(path, what)| (path.to_string(), what.to_string(), false))
-    .collect();
+    ];
+    if absolute {
+        made.push(("atom.xml", "the site's Atom feed"));
+    }
+    // One robots.txt and one sitemap, at the root.
+    if default_language {
+        made.push(("robots.txt", "the robots.txt weft writes"));
+        if absolute {
+            made.push(("sitemap.xml", "the sitemap weft writes"));
+        }
+    }
+    let mut files: Vec<(String, String, bool)> = made
+        .into_iter()
+        .map(|(path, what)| (format!("{}{path}", site.lang_prefix), what))
+        // A content page at 404.html or search/ replaces the theme's; that is no conflict.
+        .filter(|(path, _)| !site.pages.iter().any(|p| p.is_written_at(path)))
+        .filter(|(path, _)| assets.get(path).is_none_or(|a| a.from_theme))
+        .map(|(path, what)| (path, what.to_string(), false))
+        .collect();
     let sections = site.pages.iter().filter(|p| p.kind == model::Kind::Section);
     for page in sections.filter(|_| site.config.has_absolute_base_url()) {
         let feed = format!("{}atom.xml", page.url_path);
@@ -298,6 +443,7 @@ fn parse_documents(
                 text: doc.text,
                 front_matter,
                 body_offset,
+                origin: crate::model::Origin::Original,
             };
             (parsed, errors)
         })
@@ -333,13 +479,24 @@ fn unreadable_document(e: &Error) -> Option<model::Parsed> {
         text: String::new(),
         front_matter: frontmatter::FrontMatter::default(),
         body_offset: 0,
+        origin: crate::model::Origin::Original,
     })
 }
 
-fn render_markdown(site: &Site, names: &Names, shortcodes: &Shortcodes<'_>) -> Vec<Rendered> {
-    let linker = Linker { site, names };
+/// Every page's Markdown; `files_urls` (per page) are where its relative URLs lead from, when
+/// not from its own URL (a translation's: the original's, where its files are).
+fn render_markdown(
+    site: &Site,
+    linker: &Linker<'_>,
+    shortcodes: &Shortcodes<'_>,
+    files_urls: Option<&[String]>,
+) -> Vec<Rendered> {
     site.pages
         .par_iter()
-        .map(|page| markdown::render(page.body(), &site.url(page.id), &linker, shortcodes))
+        .map(|page| {
+            let url = site.url(page.id);
+            let files_url = files_urls.map_or(url.as_str(), |u| u[page.id].as_str());
+            markdown::render_in(page.body(), (&url, files_url), linker, shortcodes)
+        })
         .collect()
 }

@@ -7,4 +7,5 @@ pub mod graph;
 pub mod render;
 pub mod search;
 pub mod templates;
+pub mod translations;
 pub mod write;

@@ -4,6 +4,7 @@
 //! No IO.
 
 pub mod highlight;
+pub mod languages;
 pub mod markdown;
 pub mod model;
 pub mod shortcode;

@@ -32,6 +32,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "sort_by",
     "sort_reverse",
     "extra",
+    "translates",
 ];
 
 /// The typed front matter of one page.
@@ -55,6 +56,8 @@ pub struct FrontMatter {
     pub sort_reverse: Option<bool>,
     pub extra: serde_json::Value,
     pub references: Vec<RawReference>,
+    /// In a translation: the version of its source it translates (`languages::source_version`).
+    pub translates: Option<String>,
 }
 
 /// A reference as written in front matter, before it is resolved.
@@ -237,6 +240,7 @@ impl Reader<'_> {
                 "paginate_by" => fm.paginate_by = self.typed(name, value),
                 "sort_by" => fm.sort_by = self.sort_by(value),
                 "sort_reverse" => fm.sort_reverse = self.typed(name, value),
+                "translates" => fm.translates = self.typed(name, value),
                 "extra" => {
                     fm.extra = self
                         .typed::<serde_json::Value>(name, value)
@@ -400,6 +404,7 @@ impl Reader<'_> {
 fn expected_type(key: &str) -> String {
     let what = match key {
         "title" | "description" | "slug" | "template" => "a string",
+        "translates" => "a string (the source version `weft check` names)",
         "weight" => "an integer",
         "paginate_by" => "a whole number of pages per listing page (0: no pagination)",
         "sort_by" => "one of \"weight\", \"date\" or \"title\"",

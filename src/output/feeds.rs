@@ -11,22 +11,17 @@ use crate::render::{escape_xml, Output};
 /// Entries per feed.
 pub const FEED_LIMIT: usize = 50;
 
-/// `sitemap.xml`, the site's `atom.xml` and one `atom.xml` per section; none when `base_url`
-/// is only a path, since both formats require absolute URLs (`weft build` warns).
+/// One language's `atom.xml` (at the root, or under `fr/`) and one `atom.xml` per section;
+/// none when `base_url` is only a path, since Atom requires absolute URLs (`weft build` warns).
+/// The sitemap, one for all languages, is [`sitemap`]'s.
 pub fn outputs(site: &Site) -> Vec<Output> {
     if !site.config.has_absolute_base_url() {
         return Vec::new();
     }
-    let mut out = vec![
-        Output {
-            path: "sitemap.xml".into(),
-            bytes: sitemap(site).into_bytes(),
-        },
-        Output {
-            path: "atom.xml".into(),
-            bytes: atom(site, None).into_bytes(),
-        },
-    ];
+    let mut out = vec![Output {
+        path: format!("{}atom.xml", site.lang_prefix),
+        bytes: atom(site, None).into_bytes(),
+    }];
     for page in site.pages.iter().filter(|p| p.kind == Kind::Section) {
         out.push(Output {
             path: format!("{}atom.xml", page.url_path),
@@ -36,22 +31,55 @@ pub fn outputs(site: &Site) -> Vec<Output> {
     out
 }
 
-/// Every page's permalink, with `lastmod` (the date part of `updated`, else `date`) when known.
-pub fn sitemap(site: &Site) -> String {
+/// `sitemap.xml` of every language's view (`sites`, the default first), when `base_url` is
+/// absolute (the format requires absolute URLs).
+pub fn sitemap(sites: &[&Site]) -> Option<Output> {
+    let first = sites.first()?;
+    first.config.has_absolute_base_url().then(|| Output {
+        path: "sitemap.xml".into(),
+        bytes: sitemap_xml(sites).into_bytes(),
+    })
+}
+
+/// Every page's permalink in every language, with `lastmod` (the date part of `updated`, else
+/// `date`) when known; in a site of several languages, each URL lists the page in all of them
+/// (`xhtml:link rel="alternate" hreflang`, and `x-default`: the default language's).
+pub fn sitemap_xml(sites: &[&Site]) -> String {
+    let multilingual = sites.len() > 1;
     let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"",
     );
-    for page in &site.pages {
-        xml.push_str("  <url><loc>");
-        xml.push_str(&escape_xml(&permalink(site, page.id)));
-        xml.push_str("</loc>");
-        if let Some(date) = last_modified(page) {
-            xml.push_str(&format!("<lastmod>{}</lastmod>", &date[..10]));
+    if multilingual {
+        xml.push_str(" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\"");
+    }
+    xml.push_str(">\n");
+    for site in sites {
+        for page in &site.pages {
+            xml.push_str("  <url><loc>");
+            xml.push_str(&escape_xml(&permalink(site, page.id)));
+            xml.push_str("</loc>");
+            if let Some(date) = last_modified(page) {
+                xml.push_str(&format!("<lastmod>{}</lastmod>", &date[..10]));
+            }
+            if multilingual {
+                for other in sites {
+                    push_alternate(&mut xml, &other.lang, &permalink(other, page.id));
+                }
+                push_alternate(&mut xml, "x-default", &permalink(sites[0], page.id));
+            }
+            xml.push_str("</url>\n");
         }
-        xml.push_str("</url>\n");
     }
     xml.push_str("</urlset>\n");
     xml
+}
+
+fn push_alternate(xml: &mut String, hreflang: &str, href: &str) {
+    xml.push_str(&format!(
+        "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+        escape_xml(hreflang),
+        escape_xml(href)
+    ));
 }
 
 fn last_modified(page: &Page) -> Option<&String> {
@@ -105,13 +133,13 @@ pub fn atom(site: &Site, section: Option<PageId>) -> String {
         ),
         None => (
             config.title.clone(),
-            config.base_url.clone(),
-            format!("{}atom.xml", config.base_url),
+            format!("{}{}", config.base_url, site.lang_prefix),
+            format!("{}{}atom.xml", config.base_url, site.lang_prefix),
         ),
     };
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n  <title>{}</title>\n  <link rel=\"self\" href=\"{}\"/>\n  <link href=\"{}\"/>\n  <id>{}</id>\n  <updated>{}</updated>\n  <author><name>{}</name></author>\n",
-        escape_xml(&config.language),
+        escape_xml(&site.lang),
         escape_xml(&title),
         escape_xml(&self_url),
         escape_xml(&home),
@@ -165,6 +193,7 @@ mod tests {
                 ..FrontMatter::default()
             },
             body_offset: 0,
+            origin: crate::model::Origin::Original,
         }
     }
 
@@ -189,7 +218,7 @@ mod tests {
 
     #[test]
     fn sitemap_lastmod_comes_from_updated_else_date() {
-        let xml = sitemap(&site());
+        let xml = sitemap_xml(&[&site()]);
         assert!(
             xml.contains("<loc>https://example.org/sub/news/a/</loc><lastmod>1999-04-02</lastmod>"),
             "{xml}"
@@ -225,16 +254,8 @@ mod tests {
         let site = site();
         let out = outputs(&site);
         let paths: Vec<&str> = out.iter().map(|o| o.path.as_str()).collect();
-        assert_eq!(
-            paths,
-            [
-                "sitemap.xml",
-                "atom.xml",
-                "news/atom.xml",
-                "undated/atom.xml"
-            ]
-        );
-        let xml = String::from_utf8(out[1].bytes.clone()).unwrap();
+        assert_eq!(paths, ["atom.xml", "news/atom.xml", "undated/atom.xml"]);
+        let xml = String::from_utf8(out[0].bytes.clone()).unwrap();
         assert_eq!(xml.matches("<entry>").count(), 3, "{xml}");
         assert!(
             xml.contains("<updated>1999-04-02T00:00:00Z</updated>"),

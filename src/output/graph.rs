@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::Site;
+use crate::model::{Origin, Site};
 use crate::render::Output;
 use crate::xref::Graph;
 
@@ -24,6 +24,9 @@ pub const VERSION: u32 = 1;
 struct SiteInfo<'a> {
     title: &'a str,
     base_url: &'a str,
+    /// The language of this file's pages, in a site of several languages (one file each).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -33,6 +36,12 @@ struct PageInfo<'a> {
     title: &'a str,
     url: String,
     file: String,
+    /// In a site of several languages: the page's language, and whether its text is in it
+    /// (`false`: the default language's text, not translated yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lang: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    translated: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     parent: Option<&'a str>,
     /// The collection this page is an entity of.
@@ -73,7 +82,7 @@ fn is_empty_object(value: &serde_json::Value) -> bool {
 /// `graph.json`: one page or reference a line, so the file stays small and its diffs readable.
 pub fn outputs(site: &Site, graph: &Graph) -> Vec<Output> {
     vec![Output {
-        path: GRAPH_FILE.to_string(),
+        path: format!("{}{GRAPH_FILE}", site.lang_prefix),
         bytes: to_json(site, graph).into_bytes(),
     }]
 }
@@ -89,9 +98,11 @@ pub fn to_json(site: &Site, graph: &Graph) -> String {
         .map(|(name, ids)| (name.as_str(), ids.iter().map(|&id| path(id)).collect()))
         .collect();
     let mut json = format!("{{\"version\": {VERSION},\n\"site\": ").into_bytes();
+    let multilingual = site.config.is_multilingual();
     let info = SiteInfo {
         title: &site.config.title,
         base_url: &site.config.base_url,
+        language: multilingual.then_some(site.lang.as_str()),
     };
     line(&mut json, &info);
     json.extend_from_slice(b",\n\"collections\": ");
@@ -103,6 +114,8 @@ pub fn to_json(site: &Site, graph: &Graph) -> String {
         title: p.title(),
         url: site.url(p.id),
         file: p.file(),
+        lang: multilingual.then_some(site.lang.as_str()),
+        translated: multilingual.then_some(p.origin != Origin::Fallback),
         parent: p.parent.map(path),
         collection: p.collection.as_deref(),
         entity: p.entity.map(path),
@@ -113,8 +126,14 @@ pub fn to_json(site: &Site, graph: &Graph) -> String {
     });
     array(&mut json, "pages", pages);
     json.extend_from_slice(b",\n");
-    // Each page's file once: a page has a dozen references.
+    // Each page's file once: a page has a dozen references. A translation's front-matter
+    // references are its source's, written in the source's file.
     let files: Vec<String> = site.pages.iter().map(|p| p.file()).collect();
+    let sources: Vec<String> = site
+        .pages
+        .iter()
+        .map(|p| format!("content/{}", p.path))
+        .collect();
     let references = graph.references.iter().map(|r| ReferenceInfo {
         source: path(r.source),
         target: path(r.target),
@@ -122,7 +141,11 @@ pub fn to_json(site: &Site, graph: &Graph) -> String {
         attrs: &r.attrs,
         relation: Some(r.relation()).filter(|s| !s.is_empty()),
         anchor: r.anchor.as_deref(),
-        file: &files[r.source],
+        file: if r.key == "body" {
+            &files[r.source]
+        } else {
+            &sources[r.source]
+        },
         line: r.line,
     });
     array(&mut json, "references", references);

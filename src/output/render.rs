@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::error::Error;
 use crate::load::TemplateSource;
 use crate::markdown::Rendered;
-use crate::model::{Kind, PageId, Site};
+use crate::model::{Kind, Origin, PageId, Site};
 use crate::templates::{self, render_error};
 use crate::xref::{Graph, Reference};
 
@@ -53,6 +53,8 @@ pub struct Inputs<'a> {
     pub sources: &'a BTreeMap<String, TemplateSource>,
     /// `true` under `weft serve` (templates see `site.serve`).
     pub serve: bool,
+    /// The site's languages when it has several, seen from this view's.
+    pub languages: Option<crate::translations::Current<'a>>,
 }
 
 /// Renders every page and extra file. Outputs are sorted by path.
@@ -69,6 +71,7 @@ pub fn site(inputs: &Inputs<'_>, sink: &dyn Sink) -> (Vec<Output>, Vec<Error>) {
         ("404.html", "404.html"),
         ("search.html", "search/index.html"),
     ] {
+        let path = &format!("{}{path}", inputs.site.lang_prefix);
         // A content page at the same place wins.
         if inputs.site.pages.iter().any(|p| p.is_written_at(path)) {
             continue;
@@ -417,10 +420,21 @@ fn site_value(inputs: &Inputs<'_>, summaries: &[Value]) -> Value {
         .iter()
         .map(|&s| summaries[s].clone())
         .collect();
+    let (languages, lang_path) = match &inputs.languages {
+        Some(current) => (current.list(), current.lang_path().to_string()),
+        None => (
+            Value::from(Vec::<Value>::new()),
+            site.base_path().to_string(),
+        ),
+    };
     Value::from_iter([
         ("title", Value::from(config.title.as_str())),
         ("description", Value::from(config.description.as_str())),
-        ("language", Value::from(config.language.as_str())),
+        // The language being rendered; `default_language` is site.toml's `language`.
+        ("language", Value::from(site.lang.as_str())),
+        ("default_language", Value::from(config.language.as_str())),
+        ("languages", languages),
+        ("lang_path", Value::from(lang_path)),
         ("base_url", Value::from(config.base_url.as_str())),
         ("base_path", Value::from(site.base_path())),
         // Sitemap and feeds are written only for an absolute base_url.
@@ -699,7 +713,28 @@ fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
                 .unwrap_or_else(|| backlink_entities(inputs, shared, id)),
         ),
     ]);
+    fields.extend(language_fields(inputs, id));
     Record::value(fields)
+}
+
+/// `page.lang`, `translations`, `untranslated`, `stale` and `original` (docs/templates.md).
+fn language_fields(inputs: &Inputs<'_>, id: PageId) -> [(&'static str, Value); 5] {
+    let site = inputs.site;
+    let origin = &site.page(id).origin;
+    let (translations, original) = match &inputs.languages {
+        Some(current) => (current.translations(id), current.original(id)),
+        None => (Value::from(Vec::<Value>::new()), Value::from(())),
+    };
+    [
+        ("lang", Value::from(site.lang.as_str())),
+        ("translations", translations),
+        ("untranslated", Value::from(*origin == Origin::Fallback)),
+        (
+            "stale",
+            Value::from(matches!(origin, Origin::Translation { stale: true, .. })),
+        ),
+        ("original", original),
+    ]
 }
 
 /// The template a page is rendered with: its own, else its collection's, else by kind.
@@ -858,10 +893,14 @@ fn standalone_page(
 
 /// robots.txt and redirect pages for aliases (feeds and the sitemap: `crate::feeds`).
 fn extras(site: &Site) -> Vec<Output> {
-    let mut out = vec![Output {
-        path: "robots.txt".into(),
-        bytes: robots_txt(&site.config).into_bytes(),
-    }];
+    let mut out = Vec::new();
+    // One robots.txt, at the root: the default language's.
+    if site.lang_prefix.is_empty() {
+        out.push(Output {
+            path: "robots.txt".into(),
+            bytes: robots_txt(&site.config).into_bytes(),
+        });
+    }
     for page in &site.pages {
         // `news/page/1/` is `news/`: a redirect, so hand-made "page 1" links still work.
         if let Some((_, first)) = site.pager_outputs(page.id).into_iter().next() {

@@ -39,7 +39,7 @@ pub fn outputs(site: &Site, rendered: &[Rendered]) -> Vec<Output> {
     write_index(&mut js, &documents(site, rendered, WORD_BUDGET));
     js.extend_from_slice(b";\n");
     vec![Output {
-        path: INDEX_FILE.to_string(),
+        path: format!("{}{INDEX_FILE}", site.lang_prefix),
         bytes: js,
     }]
 }
@@ -546,6 +546,7 @@ mod tests {
                 ..FrontMatter::default()
             },
             body_offset: 0,
+            origin: crate::model::Origin::Original,
         };
         let docs = vec![
             doc("_index.md", "Home"),

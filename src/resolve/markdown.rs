@@ -124,6 +124,18 @@ pub fn render(
     resolver: &dyn LinkResolver,
     shortcodes: &Shortcodes<'_>,
 ) -> Rendered {
+    render_in(body, (page_url, page_url), resolver, shortcodes)
+}
+
+/// [`render`] for a page whose relative URLs lead from another URL than its own, `files_url`:
+/// a translation at `/fr/pays/kenya/` points at the files beside the original,
+/// `/countries/kenya/` (its bundle's images, the site's static files).
+pub fn render_in(
+    body: &str,
+    (page_url, files_url): (&str, &str),
+    resolver: &dyn LinkResolver,
+    shortcodes: &Shortcodes<'_>,
+) -> Rendered {
     let source = Source::new(body);
     let mut out = Rendered::default();
     let page = shortcode::Page {
@@ -139,7 +151,7 @@ pub fn render(
     out.toc = nest_toc(headings);
     resolve_links(&mut events, resolver, &mut out);
     out.broken.extend(undefined_footnotes(&events, body));
-    absolutize_relative_urls(&mut events, page_url);
+    absolutize_relative_urls(&mut events, files_url);
     out.word_count = count_words(&events);
     let summary_end = summary_end(&events);
     if let Some(end) = summary_end {

@@ -47,6 +47,21 @@ pub struct Page {
     pub collection: Option<String>,
     /// The nearest entity that is this page or contains it.
     pub entity: Option<PageId>,
+    /// Whether the text is the page's own, a translation's or the default language's.
+    pub origin: Origin,
+}
+
+/// Where a page's text comes from, in one language's view of the site.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// The page's own file, in the default language.
+    #[default]
+    Original,
+    /// A translation (`file`: its content path, `kenya.fr.md`) merged over the source;
+    /// `stale` when it translates an older version of the source.
+    Translation { file: String, stale: bool },
+    /// No translation: the default language's text, published under this language.
+    Fallback,
 }
 
 impl Page {
@@ -54,9 +69,13 @@ impl Page {
         &self.text[self.body_offset..]
     }
 
-    /// The path shown in messages: `content/countries/kenya.md`.
+    /// The path shown in messages: `content/countries/kenya.md` (the translation's file,
+    /// `content/countries/kenya.fr.md`, in its language's view).
     pub fn file(&self) -> String {
-        format!("content/{}", self.path)
+        match &self.origin {
+            Origin::Translation { file, .. } => format!("content/{file}"),
+            _ => format!("content/{}", self.path),
+        }
     }
 
     pub fn title(&self) -> &str {
@@ -109,25 +128,53 @@ pub struct Site {
     pub collections: BTreeMap<String, Vec<PageId>>,
     /// `config.base_path()`, made once: every URL starts with it.
     base_path: String,
+    /// The language this view of the site is in (`config.language` unless a translation view).
+    pub lang: String,
+    /// What starts every page URL of this language: `""` for the default, `fr/` for French.
+    pub lang_prefix: String,
 }
 
 /// A parsed document, input to [`Site::new`].
+#[derive(Clone, Debug)]
 pub struct Parsed {
+    /// Content path; in a translation view, the source's (`countries/kenya.md`).
     pub path: String,
     pub text: String,
     pub front_matter: FrontMatter,
     pub body_offset: usize,
+    pub origin: Origin,
 }
 
 impl Site {
     /// Builds the tree from parsed documents (sorted by path). Reports two files claiming one
     /// URL; adds an empty home page when `content/_index.md` is missing.
-    pub fn new(config: Config, mut docs: Vec<Parsed>) -> (Site, Vec<Error>) {
+    pub fn new(config: Config, docs: Vec<Parsed>) -> (Site, Vec<Error>) {
+        let lang = config.language.clone();
+        Site::in_language(config, docs, &lang)
+    }
+
+    /// [`Site::new`] for one language's view: `docs` are that language's (translations merged
+    /// over their sources, or the sources); page URLs start with `lang/` unless it is the
+    /// default language. Every view has the same pages in the same order, so a `PageId` names
+    /// the same page in all of them.
+    pub fn in_language(config: Config, mut docs: Vec<Parsed>, lang: &str) -> (Site, Vec<Error>) {
         docs.sort_by(|a, b| a.path.cmp(&b.path));
         if !docs.iter().any(|d| d.path == "_index.md") {
             docs.insert(0, implicit_home(&config));
         }
-        let pages: Vec<Page> = docs.into_iter().enumerate().map(new_page).collect();
+        let mut config = config;
+        let lang_prefix = if lang == config.language {
+            String::new()
+        } else {
+            // The language's own title and description, where site.toml gives them.
+            if let Some(language) = config.languages.get(lang).cloned() {
+                config.title = language.title.unwrap_or(config.title);
+                config.description = language.description.unwrap_or(config.description);
+            }
+            format!("{lang}/")
+        };
+        let mut pages: Vec<Page> = docs.into_iter().enumerate().map(new_page).collect();
+        rename_folders(&mut pages, &lang_prefix);
         let by_path = pages.iter().map(|p| (p.path.clone(), p.id)).collect();
         let home = pages.iter().position(|p| p.kind == Kind::Home).unwrap_or(0);
         let mut site = Site {
@@ -137,6 +184,8 @@ impl Site {
             by_path,
             home,
             collections: BTreeMap::new(),
+            lang: lang.to_string(),
+            lang_prefix,
         };
         site.link_tree();
         site.mark_entities();
@@ -678,7 +727,57 @@ fn implicit_home(config: &Config) -> Parsed {
             ..FrontMatter::default()
         },
         body_offset: 0,
+        origin: Origin::Original,
     }
+}
+
+/// A section's `slug` renames its folder in the URLs of every page under it (`[languages]`
+/// views translate `countries/` to `pays/` this way), and a language's pages go under its
+/// prefix.
+fn rename_folders(pages: &mut [Page], lang_prefix: &str) {
+    let renamed: HashMap<String, String> = pages
+        .iter()
+        .filter(|p| p.kind == Kind::Section && p.front_matter.slug.is_some())
+        .filter_map(|p| {
+            let segment = p.url_path.trim_end_matches('/').rsplit('/').next()?;
+            Some((p.folder().to_string(), segment.to_string()))
+        })
+        .collect();
+    for page in pages.iter_mut() {
+        if !renamed.is_empty() {
+            page.url_path = renamed_url_path(page, &renamed);
+        }
+        page.url_path.insert_str(0, lang_prefix);
+    }
+}
+
+/// `page`'s URL path with each folder above it renamed as `renamed` says (folder -> segment).
+fn renamed_url_path(page: &Page, renamed: &HashMap<String, String>) -> String {
+    let folders: Vec<&str> = page.path.split('/').collect();
+    let mut segments: Vec<String> = page
+        .url_path
+        .trim_end_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    // Segment i stands for the folder made of the path's first i + 1 parts; a page's own
+    // last segment is its own (its slug or file name).
+    let own_last = usize::from(page.kind == Kind::Page);
+    for i in 0..segments.len().saturating_sub(own_last) {
+        if let Some(name) = folders
+            .get(..=i)
+            .map(|f| f.join("/"))
+            .and_then(|f| renamed.get(&f))
+        {
+            segments[i] = name.clone();
+        }
+    }
+    let mut url = segments.join("/");
+    if !url.is_empty() {
+        url.push('/');
+    }
+    url
 }
 
 fn new_page((id, doc): (usize, Parsed)) -> Page {
@@ -697,6 +796,7 @@ fn new_page((id, doc): (usize, Parsed)) -> Page {
         subsections: Vec::new(),
         collection: None,
         entity: None,
+        origin: doc.origin,
     }
 }
 
@@ -810,6 +910,7 @@ mod tests {
                 ..FrontMatter::default()
             },
             body_offset: 0,
+            origin: crate::model::Origin::Original,
         }
     }
 

@@ -206,14 +206,23 @@ fn in_page_order(per_page: Vec<(Vec<Reference>, Vec<Error>)>) -> (Vec<Reference>
 }
 
 /// Resolves links in one page's body for the Markdown renderer.
+/// In a translation's view, names are the language's own first (a French page's `[[Kenya]]`
+/// or a Spanish page's `[[Kenia]]`), then the default language's (`fallback`); either way
+/// the link leads to the page in the view's language.
 pub struct Linker<'a> {
     pub site: &'a Site,
     pub names: &'a Names,
+    pub fallback: Option<&'a Names>,
 }
 
 impl LinkResolver for Linker<'_> {
     fn wikilink(&self, name: &str) -> Result<Target, Unresolved> {
-        let ids = self.names.global.get(&normalize(name));
+        let key = normalize(name);
+        let ids = self
+            .names
+            .global
+            .get(&key)
+            .or_else(|| self.fallback?.global.get(&key));
         match ids.map(Vec::as_slice) {
             Some([id]) => Ok(self.target(*id)),
             Some(many) if !many.is_empty() => Err(Unresolved {
@@ -229,7 +238,7 @@ impl LinkResolver for Linker<'_> {
             }),
             _ => Err(Unresolved {
                 message: format!("unknown link target [[{name}]]"),
-                label: match self.names.suggestion(None, name) {
+                label: match self.suggestion(name) {
                     Some(s) => format!("did you mean [[{s}]]?"),
                     None => "no entity has this title, slug or alternative name".to_string(),
                 },
@@ -254,6 +263,13 @@ impl LinkResolver for Linker<'_> {
 }
 
 impl Linker<'_> {
+    /// The closest name of the view's language, else of the default language.
+    fn suggestion(&self, name: &str) -> Option<String> {
+        self.names
+            .suggestion(None, name)
+            .or_else(|| self.fallback?.suggestion(None, name))
+    }
+
     fn target(&self, id: PageId) -> Target {
         Target {
             page: id,

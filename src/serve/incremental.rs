@@ -109,6 +109,10 @@ impl Fast {
         if let Some(url) = &options.base_url {
             config.set_base_url(url);
         }
+        // A site in several languages is rebuilt whole on every edit (for now).
+        if config.is_multilingual() {
+            return None;
+        }
         let collections: BTreeSet<String> = config.collections.keys().cloned().collect();
         let parsed: Vec<Option<model::Parsed>> = documents
             .par_iter()
@@ -121,6 +125,7 @@ impl Fast {
                     text: text.clone(),
                     front_matter: p.front_matter,
                     body_offset: p.body_offset,
+                    origin: crate::model::Origin::Original,
                 })
             })
             .collect();
@@ -151,6 +156,7 @@ impl Fast {
         }
         // Before the shortcodes, which may read data too.
         env.add_global("data", data);
+        env.add_global("lang", site.lang.as_str());
         let (shortcodes, errors) = Shortcodes::new(&env, templates);
         if !errors.is_empty() {
             return None;
@@ -158,6 +164,7 @@ impl Fast {
         let linker = Linker {
             site: &site,
             names: &names,
+            fallback: None,
         };
         let rendered: Vec<Rendered> = site
             .pages
@@ -266,6 +273,7 @@ impl Fast {
             env: &self.env,
             sources: &self.templates,
             serve: self.options.serve,
+            languages: None,
         }
     }
 
@@ -373,6 +381,7 @@ impl Fast {
             env: &self.env,
             sources: &self.templates,
             serve: self.options.serve,
+            languages: None,
         };
         // When a value every page sees changed, every page follows (`finish_pages`) after
         // what is served first (below).
@@ -524,6 +533,7 @@ impl Fast {
         let linker = Linker {
             site: &self.site,
             names: &self.names,
+            fallback: None,
         };
         // The templates are those of the last full build, whose shortcodes had no errors.
         let (shortcodes, _) = Shortcodes::new(&self.env, &self.templates);
