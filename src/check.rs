@@ -459,7 +459,7 @@ pub fn check_build(built: &Build) -> (Report, Vec<ExternalLink>) {
     }
     let report = Report {
         findings,
-        pages: site.pages.len(),
+        pages: site.pages.len() * views.len(),
         links,
         ..Report::default()
     };

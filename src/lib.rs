@@ -75,9 +75,9 @@ pub struct View {
 }
 
 impl Build {
-    /// Number of content pages (home and sections included).
+    /// Number of content pages (home and sections included), in every language.
     pub fn page_count(&self) -> usize {
-        self.site.pages.len()
+        self.site.pages.len() * (1 + self.translations.len())
     }
 }
 

@@ -149,6 +149,10 @@ fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode
     }
     let result = staging.commit(&built.assets);
     let page_count = built.page_count();
+    let languages = match built.translations.len() {
+        0 => String::new(),
+        n => format!(" in {} languages", n + 1),
+    };
     let base_url = built.site.config.base_url.clone();
     let absolute = built.site.config.has_absolute_base_url();
     // The process ends here: freeing the site's hundreds of thousands of values one by one
@@ -157,7 +161,7 @@ fn build(root: &Path, options: &Options, output: &Path, color: bool) -> ExitCode
     match result {
         Ok(stats) => {
             eprintln!(
-                "built {} pages in {} ms ({} files written, {} unchanged, {} removed) -> {}",
+                "built {} pages{languages} in {} ms ({} files written, {} unchanged, {} removed) -> {}",
                 group_digits(page_count),
                 start.elapsed().as_millis(),
                 stats.written,

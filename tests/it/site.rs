@@ -129,9 +129,18 @@ fn list(relations: &[Relation]) -> String {
 
 /// Site paths (`countries/kenya/`) of every built HTML page, mapped to the file.
 fn all_pages() -> BTreeMap<String, String> {
+    all_pages_in("en")
+}
+
+/// [`all_pages`] of one language: `"en"` at the root, `"fr"` and `"es"` under their folders.
+fn all_pages_in(lang: &str) -> BTreeMap<String, String> {
+    let in_lang = |f: &str| match lang {
+        "en" => !f.starts_with("fr/") && !f.starts_with("es/"),
+        other => f.starts_with(&format!("{other}/")),
+    };
     crate::support::tree(real_site())
         .into_keys()
-        .filter(|f| f.ends_with(".html"))
+        .filter(|f| f.ends_with(".html") && in_lang(f))
         .map(|f| {
             let path = f.strip_suffix("index.html").unwrap_or(&f).to_string();
             (path, f)
@@ -687,8 +696,14 @@ fn the_step_table_links_the_universities_of_row_10_in_their_cell() {
 /// kind says why (the paper disagrees with itself, text is missing from the copy, a remark).
 #[test]
 fn the_notes_on_the_source_are_note_shortcodes_with_their_kind() {
+    for (lang, title) in [("en", "Note on"), ("fr", "Note sur"), ("es", "Nota sobre")] {
+        notes_are_note_shortcodes(lang, title);
+    }
+}
+
+fn notes_are_note_shortcodes(lang: &str, title_start: &str) {
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
-    for file in all_pages().into_values() {
+    for file in all_pages_in(lang).into_values() {
         let source = std::fs::read_to_string(real_site().join(&file)).unwrap();
         assert!(!source.contains("{% note"), "{file} shows a shortcode call");
         let html = Html::parse_document(&source);
@@ -700,7 +715,7 @@ fn the_notes_on_the_source_are_note_shortcodes_with_their_kind() {
                 .unwrap_or("?");
             let title = note.select(&selector(".source-note-title")).next();
             assert!(
-                title.is_some_and(|t| text(t).starts_with("Note on")),
+                title.is_some_and(|t| text(t).starts_with(title_start)),
                 "{file}"
             );
             *kinds.entry(kind.to_string()).or_default() += 1;
@@ -710,5 +725,5 @@ fn the_notes_on_the_source_are_note_shortcodes_with_their_kind() {
         .into_iter()
         .map(|(k, n)| (k.to_string(), n))
         .collect();
-    assert_eq!(kinds, expected);
+    assert_eq!(kinds, expected, "{lang}");
 }
