@@ -16,8 +16,9 @@ slugify and index what they would on a real site. What is kept as a translator w
   - the Markdown structure (headings, lists, tables, footnotes, emphasis) and every figure;
   - link targets: `[label](@/countries/kenya.md)` (weft) and `{{< relref "/country/kenya.md" >}}`
     (hugo) name the English source file, only the label is translated; wikilinks keep their
-    target and get a translated label, `[[Kenya]]` -> `[[Kenya|Kenia]]` (gen_corpus writes none
-    today, this is for a corpus that has them).
+    target and get a translated label, `[[United Republic of Tanzania]]` -> `[[United Republic of
+    Tanzania|Unie République de Tanzania]]` (gen_corpus writes none today; for a corpus that
+    has them).
 
 weft flavour (per /work/wt/I18N-CONTRACT.md and /work/wt/TRANSLATION.md): a translation sets
 `title`, `description` and `translates` only -- date, weight, references and `also_known_as` are
@@ -158,9 +159,9 @@ SUFFIXES = {
 }
 
 WORD_RE = re.compile(r"[^\W\d_]+")  # letters, accented ones included
+TRANSLATED_RE = re.compile(r"\.[a-z]{2}\.md$")
 # Kept verbatim in a body: link targets (`](...)`, hugo's `{{< relref ... >}}` inside them),
 # footnote markers, heading ids, and wikilinks (whose label is translated separately).
-TRANSLATED_RE = re.compile(r"\.[a-z]{2}\.md$")
 PROTECTED_RE = re.compile(r"\]\([^)]*\)|\[\^\d+\]|\{#[^}]*\}|\[\[[^\]]*\]\]")
 
 
