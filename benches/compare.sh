@@ -98,6 +98,14 @@ for n in $SIZES; do
   pair "rebuild" "$n" "$l" \
     --vs "$HUGO --quiet --source $hc --destination $WORK/out/hugo-$o" -- \
     "$WEFT" build --root "$wc" --output "$WORK/out/weft-$o"
+  if [ "$l" != 1 ]; then  # a build that ignored the languages would time the wrong thing
+    for d in "$WORK/out/weft-$o" "$WORK/out/hugo-$o"; do
+      for lang in fr es; do
+        [ -f "$d/$lang/index.html" ] ||
+          { echo "compare.sh: no $d/$lang/index.html: not a $l-language build" >&2; exit 1; }
+      done
+    done
+  fi
   RAYON_NUM_THREADS=1 pair "1thread" "$n" "$l" --fresh "$FRESH" \
     --vs "$FLOOR $wc {fresh}" -- \
     "$WEFT" build --root "$wc" --output "{fresh}"
