@@ -3,6 +3,8 @@
 #
 #   benches/compare.sh                       # 1 000, 10 000 and 30 000 pages, 5 counted runs
 #   SIZES="10000" RUNS=7 benches/compare.sh
+#   LANGS=3 SIZES="1000 10000" benches/compare.sh   # three languages (issue 13), see below
+#   LANGS="1 3" SIZES=10000 benches/compare.sh     # one and three languages in the same run
 #
 # For every size it generates the corpus (../shared/bench/gen_corpus.py, weft and hugo flavours,
 # deterministic, cached under $WORK) and times, with ../shared/bench/time_cmd.py (1 warm-up, then
@@ -14,13 +16,20 @@
 # Figures are medians: wall time, CPU time (user+sys) and peak RSS of the process tree; ratios
 # are weft/other, taken run by run. Raw JSON lines go to $WORK/results.jsonl.
 #
+# LANGS=3: the same runs on the three-language corpus: every page of the English corpus with a
+# French and a Spanish translation (benches/gen_translations.py: NAME.fr.md, NAME.es.md beside
+# NAME.md, `translates` hashes current; weft declares [languages.fr|es] in site.toml, Hugo runs
+# in its multilingual mode on the same files, translations by file name). SIZES counts the English
+# pages: 10000 is 30 000 content files. Its rows read "10,000 x 3" in the table. LANGS=1 (the
+# default) is the single-language corpus, unchanged; LANGS="1 3" runs both, size by size.
+#
 # Fresh output folders go to FRESH (default: tmpfs, /dev/shm/weft-compare-fresh). On this kind of
 # machine / is ext4 without a journal, whose inode allocator skips inodes freed in the last minutes
 # one by one: creating 20 000 files and folders right after the previous run's folder was deleted
 # then costs seconds of kernel time (for Hugo as for weft) that measure the file system, not the
 # generator. FRESH=$WORK/fresh measures on disk anyway. Rebuilds always write into $WORK/out.
 #
-# Environment: WORK=/tmp/weft-compare SIZES="1000 10000 30000" RUNS=5 WARMUP=1 HUGO=hugo FRESH=
+# Environment: WORK=/tmp/weft-compare SIZES="1000 10000 30000" LANGS=1 RUNS=5 WARMUP=1 HUGO=hugo FRESH=
 #              BENCH=/work/shared/bench (gen_corpus.py, time_cmd.py)
 #              WEFT=, FLOOR= binaries to use instead of building target/release/{weft,examples/floor}
 # Needs: cargo, python3, hugo (Debian: apt-get install -y hugo).
@@ -30,10 +39,14 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="${BENCH:-$(cd "$REPO/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)}"
 WORK="${WORK:-/tmp/weft-compare}"
 SIZES="${SIZES:-1000 10000 30000}"
+LANGS="${LANGS:-1}"
 RUNS="${RUNS:-5}"
 WARMUP="${WARMUP:-1}"
 HUGO="${HUGO:-hugo}"
 
+for l in $LANGS; do
+  case "$l" in 1|3) ;; *) echo "compare.sh: LANGS=$LANGS: each must be 1 or 3" >&2; exit 2 ;; esac
+done
 command -v "$HUGO" >/dev/null || { echo "compare.sh: $HUGO not found (apt-get install -y hugo)" >&2; exit 2; }
 if [ -z "${WEFT:-}" ]; then
   (cd "$REPO" && cargo build --release --quiet --bin weft --example floor)
@@ -52,37 +65,51 @@ RESULTS="$WORK/results.jsonl"
   echo "# $(date -u +%FT%TZ) $(uname -srm), $(nproc) CPUs, $(free -g | awk '/Mem:/ {print $2}') GiB"
   echo "# $("$WEFT" --version), $("$HUGO" version | cut -d' ' -f1-2), $(rustc --version)"
   echo "# fresh folders under $FRESH, rebuilds under $WORK/out; $RUNS counted runs after $WARMUP warm-up"
+  [ "$LANGS" = 1 ] || echo "# languages per corpus: $LANGS (3: en + fr + es, benches/gen_translations.py)"
 } | tee "$WORK/env.txt"
 
-corpus() {  # flavour size -> path (generated once; the generator is deterministic)
-  local dir="$WORK/corpus/$1-$2"
-  if [ ! -f "$dir/corpus-manifest.json" ]; then
+corpus() {  # flavour size [langs] -> path (generated once; the generators are deterministic)
+  local langs="${3:-1}" dir="$WORK/corpus/$1-$2" marker=corpus-manifest.json
+  if [ "$langs" != 1 ]; then dir="$WORK/corpus/$1$langs-$2"; marker=translations-manifest.json; fi
+  if [ ! -f "$dir/$marker" ]; then
     rm -rf "$dir"
     python3 "$BENCH/gen_corpus.py" --pages "$2" --flavor "$1" --quiet "$dir"
+    [ "$langs" = 1 ] || python3 "$REPO/benches/gen_translations.py" "$dir"
   fi
   echo "$dir"
 }
 
-pair() {  # label size [time_cmd options...] -- A command; B comes in --vs
-  local label="$1" size="$2"; shift 2
+pair() {  # label size langs [time_cmd options...] -- A command; B comes in --vs
+  local label="$1" size="$2" langs="$3"; shift 3
   python3 "$BENCH/time_cmd.py" --runs "$RUNS" --warmup "$WARMUP" --json --label "$label" "$@" |
-    python3 -c 'import json,sys; r=json.load(sys.stdin); r["size"]=int(sys.argv[1]); print(json.dumps(r))' "$size" |
+    python3 -c 'import json,sys; r=json.load(sys.stdin); r["size"]=int(sys.argv[1]); r["langs"]=int(sys.argv[2]); print(json.dumps(r))' "$size" "$langs" |
     tee -a "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["A"]["label"], "done", "rc", r["A"]["nonzero_exits"] or 0, r["B"]["nonzero_exits"] or 0)' >&2
 }
 
 for n in $SIZES; do
-  wc="$(corpus weft "$n")"
-  hc="$(corpus hugo "$n")"
-  pair "fresh" "$n" --fresh "$FRESH" \
+ for l in $LANGS; do
+  wc="$(corpus weft "$n" "$l")"
+  hc="$(corpus hugo "$n" "$l")"
+  o="$n"; [ "$l" = 1 ] || o="${n}x$l"   # rebuild folders: weft-10000, weft-10000x3
+  pair "fresh" "$n" "$l" --fresh "$FRESH" \
     --vs "$HUGO --quiet --source $hc --destination {fresh}" -- \
     "$WEFT" build --root "$wc" --output "{fresh}"
-  rm -rf "$WORK/out/weft-$n" "$WORK/out/hugo-$n"
-  pair "rebuild" "$n" \
-    --vs "$HUGO --quiet --source $hc --destination $WORK/out/hugo-$n" -- \
-    "$WEFT" build --root "$wc" --output "$WORK/out/weft-$n"
-  RAYON_NUM_THREADS=1 pair "1thread" "$n" --fresh "$FRESH" \
+  rm -rf "$WORK/out/weft-$o" "$WORK/out/hugo-$o"
+  pair "rebuild" "$n" "$l" \
+    --vs "$HUGO --quiet --source $hc --destination $WORK/out/hugo-$o" -- \
+    "$WEFT" build --root "$wc" --output "$WORK/out/weft-$o"
+  if [ "$l" != 1 ]; then  # a build that ignored the languages would time the wrong thing
+    for d in "$WORK/out/weft-$o" "$WORK/out/hugo-$o"; do
+      for lang in fr es; do
+        [ -f "$d/$lang/index.html" ] ||
+          { echo "compare.sh: no $d/$lang/index.html: not a $l-language build" >&2; exit 1; }
+      done
+    done
+  fi
+  RAYON_NUM_THREADS=1 pair "1thread" "$n" "$l" --fresh "$FRESH" \
     --vs "$FLOOR $wc {fresh}" -- \
     "$WEFT" build --root "$wc" --output "{fresh}"
+ done
 done
 
 python3 - "$RESULTS" <<'EOF'
@@ -90,6 +117,9 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 def fig(s, k):
     return s[k]["median"]
+def pages(r):
+    n = r.get("langs", 1)
+    return f"{r['size']:,}" if n == 1 else f"{r['size']:,} x {n}"
 print()
 print("| pages | run | weft wall | weft CPU | weft RSS | other | other wall | other CPU | other RSS | wall ratio | CPU ratio | RSS ratio |")
 print("|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
@@ -97,9 +127,11 @@ for r in rows:
     a, b, ab = r["A"], r["B"], r["A/B"]
     other = "floor" if a["label"] == "1thread" else "Hugo"
     rss = fig(a, "maxrss_mib") / fig(b, "maxrss_mib")
-    print(f"| {r['size']:,} | {a['label']} | {fig(a,'wall'):.2f} s | {fig(a,'cpu'):.2f} s | "
+    print(f"| {pages(r)} | {a['label']} | {fig(a,'wall'):.2f} s | {fig(a,'cpu'):.2f} s | "
           f"{fig(a,'maxrss_mib'):.0f} MiB | {other} | {fig(b,'wall'):.2f} s | {fig(b,'cpu'):.2f} s | "
           f"{fig(b,'maxrss_mib'):.0f} MiB | {ab['wall']['median']:.2f} | {ab['cpu']['median']:.2f} | {rss:.2f} |")
+multi = [r for r in rows if r.get("langs", 1) != 1]
+rows = [r for r in rows if r.get("langs", 1) == 1]   # the single-language figures, as before
 walls = {(r["size"], r["A"]["label"]): fig(r["A"], "wall") for r in rows}
 cpus = {(r["size"], r["A"]["label"]): fig(r["A"], "cpu") for r in rows}
 for label in ("fresh", "rebuild", "1thread"):
@@ -112,4 +144,21 @@ for n, r in sorted(one.items()):
     if (n, "fresh") in walls:
         print(f"weft parallel speed-up at {n:,} pages (one thread / all, fresh folders): "
               f"{walls[(n, '1thread')] / walls[(n, 'fresh')]:.2f}")
+# Three languages (issue 13's targets: the 30 000-file build <= 0.2 x Hugo's wall time and
+# <= 0.3 x its peak memory; what the languages cost against the single-language corpus).
+one_by = {(r["size"], r["A"]["label"]): r for r in rows}
+for r in multi:
+    a, b, label, n = r["A"], r["B"], r["A"]["label"], r["langs"]
+    if label == "1thread":
+        continue
+    rss = fig(a, "maxrss_mib") / fig(b, "maxrss_mib")
+    print(f"\n{n} languages, {pages(r)} pages ({r['size'] * n:,} files), {label}: wall "
+          f"{r['A/B']['wall']['median']:.2f} x Hugo (target <= 0.2), peak memory {rss:.2f} x Hugo "
+          f"(target <= 0.3)")
+    one = one_by.get((r["size"], label))
+    if one:
+        print(f"  against one language in this run: weft wall x{fig(a, 'wall') / fig(one['A'], 'wall'):.2f}, "
+              f"RSS x{fig(a, 'maxrss_mib') / fig(one['A'], 'maxrss_mib'):.2f}; Hugo wall "
+              f"x{fig(b, 'wall') / fig(one['B'], 'wall'):.2f}, "
+              f"RSS x{fig(b, 'maxrss_mib') / fig(one['B'], 'maxrss_mib'):.2f}")
 EOF

@@ -6,13 +6,22 @@
 #   backlinks  the body of the country page with the most backlinks (Costa Rica)
 #   title      the title of that programme page, until its section's listing shows it
 #   browser    the plain edit, until a headless Chromium tab showing the page has it
+# and, with LANGS=3 (issue 13: the corpus with a French and a Spanish translation of every page,
+# benches/gen_translations.py; Hugo in its multilingual mode on the same files):
+#   translated the body of the plain page's French translation (NAME.fr.md), until its /fr/ URL
+#              serves it
+#   stale      weft only: the plain page's English body, until its French translation's page
+#              changes (it gains the "the original has changed" notice); every other edit puts
+#              the English text back, which makes the translation current again (the notice
+#              goes): both directions are measured, alternately. Hugo has no such notice.
 # and the servers' peak memory (VmHWM). Prints one JSON line per measurement and a table.
 #
 #   benches/serve_latency.sh                  # 10 000 pages
 #   SIZES="10000 30000" RUNS=20 benches/serve_latency.sh
+#   LANGS=3 SIZES=10000 RUNS=20 benches/serve_latency.sh    # modes translated stale plain title
 #
 # Environment: WORK (/tmp/weft-serve-bench), SIZES ("10000"), RUNS (20), MODES ("plain backlinks
-# title browser"), WEFT (target/release/weft,
+# title browser"; with LANGS=3: "translated stale plain title"), LANGS (1 or 3), WEFT (target/release/weft,
 # built if missing), HUGO (hugo), CHROMIUM (/usr/bin/chromium), BENCH (../shared/bench),
 # WEFT_PORT (41400), HUGO_PORT (41401), SKIP_HUGO=1, SKIP_BROWSER=1, APPEND=1 (keep earlier results).
 # Servers bind 127.0.0.1 only and are stopped by PID. Needs python3 (stdlib), hugo, chromium.
@@ -22,6 +31,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="${BENCH:-$HERE/../shared/bench}"
 WORK="${WORK:-/tmp/weft-serve-bench}"
 SIZES="${SIZES:-10000}"
+LANGS="${LANGS:-1}"
+case "$LANGS" in 1|3) ;; *) echo "serve_latency.sh: LANGS must be 1 or 3" >&2; exit 2 ;; esac
 RUNS="${RUNS:-20}"
 WEFT="${WEFT:-$HERE/target/release/weft}"
 HUGO="${HUGO:-hugo}"
@@ -40,17 +51,21 @@ echo "# $(date -u +%FT%TZ) $(uname -srm), $(nproc) CPUs, $(free -g | awk '/Mem:/
 "$WEFT" --version | tee -a "$WORK/logs/env.txt"
 [ -n "${SKIP_HUGO:-}" ] || "$HUGO" version | tee -a "$WORK/logs/env.txt"
 
-corpus() {  # flavor size -> path (generated once, deterministic)
-  local dir="$WORK/corpus/$1-$2"
-  if [ ! -f "$dir/corpus-manifest.json" ]; then
+corpus() {  # flavor size -> path (generated once, deterministic; translated with LANGS=3)
+  local dir="$WORK/corpus/$1-$2" marker=corpus-manifest.json
+  if [ "$LANGS" != 1 ]; then dir="$WORK/corpus/$1$LANGS-$2"; marker=translations-manifest.json; fi
+  if [ ! -f "$dir/$marker" ]; then
+    rm -rf "$dir"
     python3 "$BENCH/gen_corpus.py" --pages "$2" --flavor "$1" --quiet "$dir"
+    [ "$LANGS" = 1 ] || python3 "$HERE/benches/gen_translations.py" "$dir"
   fi
   echo "$dir"
 }
 
 # The title and browser measurements (measure_edit.py only appends a marker to a page's body).
 cat > "$WORK/serve_edits.py" <<'PY'
-"""title / browser edit latency of a serve mode; reuses measure_edit.py's helpers."""
+"""title / browser / translated / stale edit latency of a serve mode; reuses measure_edit.py's
+helpers."""
 import argparse, base64, json, os, re, socket, statistics, subprocess, sys, time
 from pathlib import Path
 
@@ -152,7 +167,7 @@ class Browser:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mode", choices=["title", "browser"], required=True)
+    ap.add_argument("--mode", choices=["title", "browser", "translated", "stale"], required=True)
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--runs", type=int, default=20)
@@ -164,6 +179,12 @@ def main():
     corpus = Path(a.corpus)
     rel, page_file, path = edit_target(corpus)
     listing = path.rstrip("/").rsplit("/", 1)[0] + "/"
+    # The French translation of the edited page, beside it, published under /fr/ at the same path
+    # (gen_translations.py sets no translated slug, in weft or in Hugo).
+    fr_file = page_file.with_name(page_file.name[:-len(".md")] + ".fr.md")
+    fr_path = "/fr" + path
+    if a.mode == "translated":
+        page_file = fr_file         # the file edited (and restored); its URL polled is fr_path
     original = page_file.read_bytes()
     log = open(Path(os.environ["WORK"]) / "logs" / f"{a.label}.log", "wb")
     proc = subprocess.Popen(cmd, cwd=corpus, stdout=log, stderr=subprocess.STDOUT,
@@ -183,6 +204,11 @@ def main():
                 raise SystemExit("server did not start")
             time.sleep(0.05)
         wait_idle(proc.pid, 1.0, 600)
+        if a.mode in ("stale", "translated"):
+            status, fr_body = get("127.0.0.1", a.port, fr_path)
+            if status != 200:
+                raise SystemExit(f"{fr_path}: HTTP {status}; is this a three-language corpus, "
+                                 "and does this server build languages?")
         if a.mode == "browser":
             browser = Browser(a.chromium, Path(os.environ["WORK"]) / f"profile-{os.getpid()}")
             browser.call("Page.navigate", {"url": f"http://127.0.0.1:{a.port}{path}"}, browser.session)
@@ -194,7 +220,26 @@ def main():
             token = f"edit{i:03d}x{time.time_ns() % 10**9:09d}"
             cpu0 = cpu_seconds(proc.pid)
             t0 = time.perf_counter()
-            if a.mode == "title":
+            if a.mode == "stale":
+                # Even edits append a marker to the English body (the translation becomes stale),
+                # odd ones put the original back (current again); either way the French page
+                # changes, and that change is what is waited for.
+                if i % 2 == 0:
+                    page_file.write_bytes(original.rstrip(b"\n") + f"\n\nRevision marker: {token}.\n".encode())
+                else:
+                    page_file.write_bytes(original)
+                while True:
+                    try:
+                        status, body = get("127.0.0.1", a.port, fr_path)
+                        if status == 200 and body != fr_body:
+                            fr_body = body
+                            break
+                    except OSError:
+                        pass
+                    if time.perf_counter() - t0 > 300:
+                        raise SystemExit("the translation's page did not change")
+                    time.sleep(0.005)
+            elif a.mode == "title":
                 text = original.decode()
                 line = next(l for l in text.splitlines() if l.startswith("title = "))
                 page_file.write_text(text.replace(line, f'title = "Retitled {token}"', 1))
@@ -208,6 +253,18 @@ def main():
                     if time.perf_counter() - t0 > 300:
                         raise SystemExit("title not shown")
                     time.sleep(0.005)
+            elif a.mode == "translated":
+                page_file.write_bytes(original.rstrip(b"\n") + f"\n\nRevision marker: {token}.\n".encode())
+                while True:
+                    try:
+                        status, body = get("127.0.0.1", a.port, fr_path)
+                        if status == 200 and token.encode() in body:
+                            break
+                    except OSError:
+                        pass
+                    if time.perf_counter() - t0 > 300:
+                        raise SystemExit("the translation's edit was not served")
+                    time.sleep(0.005)
             else:
                 apply_edit(corpus, rel, token)
                 while not browser.eval(f"document.body && document.body.innerText.includes({json.dumps(token)})"):
@@ -216,6 +273,8 @@ def main():
                     time.sleep(0.002)
             latency = time.perf_counter() - t0
             cpu1 = wait_idle(proc.pid, 0.5, 600)
+            if a.mode == "stale":     # the page as served once the server is idle
+                fr_body = get("127.0.0.1", a.port, fr_path)[1]
             runs.append({"latency_s": round(latency, 4), "server_cpu_s": round(cpu1 - cpu0, 3)})
             print(f"[{a.label}] edit {i}: {latency * 1000:.0f} ms", file=sys.stderr, flush=True)
             time.sleep(0.3)
@@ -264,18 +323,22 @@ for n in $SIZES; do
   wc="$(corpus weft "$n")"
   hc=""
   [ -n "${SKIP_HUGO:-}" ] || hc="$(corpus hugo "$n")"
-  modes="${MODES:-plain backlinks title browser}"
+  if [ "$LANGS" = 1 ]; then modes="${MODES:-plain backlinks title browser}"
+  else modes="${MODES:-translated stale plain title}"; fi
   [ -z "${SKIP_BROWSER:-}" ] || modes="${modes/browser/}"
   for m in $modes; do
+    case "$m" in translated|stale) [ "$LANGS" = 3 ] || {
+      echo "serve_latency.sh: mode $m needs LANGS=3" >&2; exit 2; } ;; esac
     case "$m" in
       plain) page=-; kind=body ;;
       backlinks) page="$BACKLINKS_PAGE"; kind=body ;;
       *) page=-; kind="$m" ;;
     esac
-    measure "weft-$m-$n" "$wc" "$WEFT_PORT" "$page" "$kind" \
+    size="$n"; [ "$LANGS" = 1 ] || size="${n}x$LANGS"   # labels: weft-plain-10000x3
+    measure "weft-$m-$size" "$wc" "$WEFT_PORT" "$page" "$kind" \
       "$WEFT" serve --bind 127.0.0.1 --port "$WEFT_PORT"
-    if [ -n "$hc" ]; then
-      measure "hugo-$m-$n" "$hc" "$HUGO_PORT" "$page" "$kind" \
+    if [ -n "$hc" ] && [ "$m" != stale ]; then
+      measure "hugo-$m-$size" "$hc" "$HUGO_PORT" "$page" "$kind" \
         "$HUGO" server --bind 127.0.0.1 --port "$HUGO_PORT"
     fi
   done
