@@ -4,7 +4,7 @@
 //! elasticlunr.js (`themes/default/static/js/`), so search works on any static host, under any
 //! base path, and from disk (a `<script>` loads from `file://` where `fetch()` may not).
 //!
-//! Documents are keyed by number; each stores its URL path relative to the site root (`./` for
+//! Documents are keyed by number; each stores its URL path relative to its language's root (`./` for
 //! the home page, not indexed), so the index does not depend on the base URL. Text comes from
 //! the rendered HTML through an HTML tokenizer (html5gum). The body is indexed in full until the
 //! site's text passes [`WORD_BUDGET`]; beyond it, each page's first words (never fewer than
@@ -157,11 +157,12 @@ fn stored_values(site: &Site, page: &Page, out: &Rendered, words: usize) -> [Str
         .filter(|&a| a != site.home)
         .map(|a| site.page(a).title())
         .collect();
-    let url = if page.url_path.is_empty() {
-        "./"
-    } else {
-        page.url_path.as_str()
-    };
+    // Relative to the search page's parent: the language's root (`fr/` for French).
+    let path = page
+        .url_path
+        .strip_prefix(site.lang_prefix.as_str())
+        .unwrap_or(&page.url_path);
+    let url = if path.is_empty() { "./" } else { path };
     let mut text = Text::new(words);
     if let Some(description) = &page.front_matter.description {
         text.push_block(description);

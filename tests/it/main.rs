@@ -10,6 +10,7 @@ mod determinism;
 mod edit_dates;
 mod errors;
 mod incremental;
+mod languages;
 mod links;
 mod pagination;
 mod props;
