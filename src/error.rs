@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Shortcode,
     /// A fenced code block's language or options (a warning).
     CodeBlock,
+    /// A UI string or term a language lacks (a warning).
+    UiString,
 }
 
 impl ErrorKind {
@@ -74,6 +76,7 @@ impl ErrorKind {
             ErrorKind::Template => "template",
             ErrorKind::Shortcode => "shortcode",
             ErrorKind::CodeBlock => "code-block",
+            ErrorKind::UiString => "ui-string",
         }
     }
 }

@@ -23,7 +23,7 @@ pub mod scaffold;
 pub mod serve;
 
 pub use input::{data, frontmatter, load};
-pub use output::{feeds, graph, render, search, templates, write};
+pub use output::{feeds, graph, i18n, render, search, templates, write};
 pub use resolve::{highlight, markdown, model, shortcode, xref};
 pub use serve::{incremental, session, watch};
 
@@ -135,8 +135,13 @@ pub fn build_files_into(
         .iter()
         .map(|p| (p.path.clone(), site.url(p.id)))
         .collect();
+    // The languages besides the default that site.toml declares (issue 13's [languages.xx])
+    // join `others` when the core knows them.
+    let (strings, string_errors, string_warnings) =
+        i18n::Strings::new(&files.strings, &site.config.language, &[]);
+    errors.extend(string_errors);
     let (mut env, template_errors) =
-        templates::environment(&files.templates, urls, site.base_path());
+        templates::environment(&files.templates, urls, site.base_path(), &strings);
     errors.extend(template_errors);
     errors.extend(templates::missing_collection_templates(
         &site.config,
@@ -150,7 +155,7 @@ pub fn build_files_into(
     errors.extend(link_errors);
     let mut warnings = std::mem::take(&mut files.warnings);
     warnings.extend(xref::body_warnings(&site, &rendered));
-    let warnings = Errors::sorted(warnings).0;
+    warnings.extend(string_warnings);
     let graph = Graph::new(&site, front_refs, body_refs);
     if !errors.is_empty() {
         return Err(Errors::sorted(errors));
@@ -183,6 +188,9 @@ pub fn build_files_into(
         return Err(Errors::sorted(errors));
     }
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    // Content strings shown without a term are known once every page has rendered.
+    warnings.extend(strings.term_warnings());
+    let warnings = Errors::sorted(warnings).0;
     Ok(Build {
         site,
         graph,
