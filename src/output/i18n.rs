@@ -761,6 +761,26 @@ mod tests {
     }
 
     #[test]
+    fn terms_translate_content_strings_and_a_missing_one_warns_once() {
+        let fr = file("i18n/fr.toml", "[terms]\nAfrica = \"Afrique\"\n", false);
+        let (strings, errors, _) = Strings::new(&[fr], "en", &["fr".into()]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let t = "{{ 'Africa'|term }}/{{ 'Asia'|term }}/{{ 'Asia'|term }}/{{ none|term }}";
+        assert_eq!(render(&strings, t, "en").unwrap(), "Africa/Asia/Asia/None");
+        assert!(strings.term_warnings().is_empty());
+        assert_eq!(render(&strings, t, "fr").unwrap(), "Afrique/Asia/Asia/None");
+        let warnings: Vec<String> = strings
+            .term_warnings()
+            .iter()
+            .map(|w| format!("{} | {}", w.message, w.help.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            warnings,
+            ["no fr term for \"Asia\": it is shown as written | add Asia = \"...\" under [terms] in i18n/fr.toml"]
+        );
+    }
+
+    #[test]
     fn key_spans_find_bare_and_quoted_keys() {
         let text = "a = 1\n  \"b c\" = 2\nlocale = \"x\"\n";
         assert_eq!(&text[key_span(text, "b c")], "\"b c\"");
