@@ -223,3 +223,141 @@ error: build failed with 1 error
         "a UI string that is a number",
     );
 }
+
+/// The default theme rendered with the multilingual context the core gives a page (see the
+/// contract in docs/templates.md): a French page of a site in English, French and Spanish.
+/// `untranslated` and `stale` as given.
+pub fn multilingual_page(untranslated: bool, stale: bool) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("content")).unwrap();
+    let config = weft::config::Config::parse("title = \"t\"").unwrap();
+    let (files, errors) = weft::load::site(dir.path(), config);
+    assert!(errors.is_empty(), "{errors:?}");
+    let (strings, errors, _) =
+        weft::i18n::Strings::new(&files.strings, "en", &["fr".into(), "es".into()]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let (env, errors) =
+        weft::templates::environment(&files.templates, Default::default(), "/", &strings);
+    assert!(errors.is_empty(), "{errors:?}");
+    let translation = |lang: &str, name: &str, url: &str, translated: bool| {
+        minijinja::context! {
+            lang, name, url, translated,
+            permalink => format!("https://example.org{url}"),
+            title => "Kenya",
+        }
+    };
+    let home = minijinja::context! { kind => "home", url => "/fr/", title => "Accueil", extra => minijinja::context! {} };
+    let page = minijinja::context! {
+        kind => "page",
+        lang => "fr",
+        title => "Kenya",
+        description => "A country of East Africa.",
+        url => "/fr/pays/kenya/",
+        permalink => "https://example.org/fr/pays/kenya/",
+        path => "countries/kenya.md",
+        content => minijinja::Value::from_safe_string("<p>Kenya signed an MOU with IPEC in 1992.</p>".into()),
+        ancestors => vec![home],
+        toc => Vec::<minijinja::Value>::new(),
+        references => Vec::<minijinja::Value>::new(),
+        backlinks => Vec::<minijinja::Value>::new(),
+        translations => vec![
+            translation("en", "English", "/countries/kenya/", true),
+            translation("fr", "Français", "/fr/pays/kenya/", !untranslated),
+            translation("es", "Español", "/es/paises/kenia/", true),
+        ],
+        untranslated,
+        stale,
+        original => minijinja::context! {
+            url => "/countries/kenya/",
+            permalink => "https://example.org/countries/kenya/",
+            title => "Kenya",
+        },
+    };
+    let languages = vec![
+        minijinja::context! { code => "en", name => "English", url => "/" },
+        minijinja::context! { code => "fr", name => "Français", url => "/fr/" },
+        minijinja::context! { code => "es", name => "Español", url => "/es/" },
+    ];
+    let site = minijinja::context! {
+        title => "Programmes mondiaux de l'OIT",
+        description => "Les programmes mondiaux de l'OIT.",
+        language => "fr",
+        default_language => "en",
+        languages,
+        base_path => "/",
+        lang_path => "/fr/",
+        base_url => "https://example.org/",
+        has_feeds => true,
+        extra => minijinja::context! {},
+        sections => Vec::<minijinja::Value>::new(),
+        serve => false,
+    };
+    env.get_template("page.html")
+        .unwrap()
+        .render(minijinja::context! {
+            lang => "fr",
+            site,
+            page,
+            collections => minijinja::context! {},
+            partial_cached => weft::templates::partial_cached(),
+        })
+        .unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+#[test]
+fn a_translated_page_has_alternates_a_language_switcher_and_its_languages_paths() {
+    let html = multilingual_page(false, false);
+    for expected in [
+        "<html lang=\"fr\">",
+        "<link rel=\"canonical\" href=\"https://example.org/fr/pays/kenya/\">",
+        "<link rel=\"alternate\" hreflang=\"en\" href=\"https://example.org/countries/kenya/\">\n\
+         <link rel=\"alternate\" hreflang=\"fr\" href=\"https://example.org/fr/pays/kenya/\">\n\
+         <link rel=\"alternate\" hreflang=\"es\" href=\"https://example.org/es/paises/kenia/\">\n\
+         <link rel=\"alternate\" hreflang=\"x-default\" href=\"https://example.org/countries/kenya/\">",
+        "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Programmes mondiaux de l&#39;OIT (flux Atom)\" href=\"/fr/atom.xml\">",
+        "<nav class=\"language-switcher\" aria-label=\"Langue\">\n  <ul class=\"wrap\">\n    \
+         <li><a href=\"/countries/kenya/\" lang=\"en\" hreflang=\"en\">English</a></li>\n    \
+         <li><a href=\"/fr/pays/kenya/\" lang=\"fr\" hreflang=\"fr\" aria-current=\"page\">Français</a></li>\n    \
+         <li><a href=\"/es/paises/kenia/\" lang=\"es\" hreflang=\"es\">Español</a></li>\n  </ul>\n</nav>",
+        "<a class=\"site-title\" href=\"/fr/\">",
+        "action=\"/fr/search/\"",
+        "<li><a href=\"/fr/\">Accueil</a></li>",
+        "<li><a href=\"/fr/atom.xml\">Flux Atom</a></li>",
+        "<h1>Kenya</h1>",
+    ] {
+        assert!(html.contains(expected), "{expected}\nnot in:\n{html}");
+    }
+    assert!(!html.contains("translation-notice"), "{html}");
+}
+
+#[test]
+fn an_untranslated_page_says_so_in_its_language_and_points_to_the_original() {
+    let html = multilingual_page(true, false);
+    for expected in [
+        "<link rel=\"canonical\" href=\"https://example.org/countries/kenya/\">",
+        "<p class=\"notice translation-notice\" role=\"note\">Cette page n&#39;a pas encore été traduite : \
+         elle est présentée dans sa langue d&#39;origine. \
+         <a href=\"/countries/kenya/\" hreflang=\"en\">Consulter l&#39;original</a></p>",
+        // The default language's text is marked as such, for screen readers.
+        "<h1 lang=\"en\">Kenya</h1>",
+        "<p class=\"lead\" lang=\"en\">A country of East Africa.</p>",
+        "<div class=\"content\" lang=\"en\">",
+    ] {
+        assert!(html.contains(expected), "{expected}\nnot in:\n{html}");
+    }
+    assert_eq!(html.matches("rel=\"canonical\"").count(), 1);
+}
+
+#[test]
+fn a_stale_translation_says_the_original_has_changed() {
+    let html = multilingual_page(false, true);
+    assert!(
+        html.contains(
+            "<p class=\"notice translation-notice\" role=\"note\">L&#39;original de cette page a été modifié \
+             depuis sa traduction : la présente traduction n&#39;est peut-être plus à jour. \
+             <a href=\"/countries/kenya/\" hreflang=\"en\">Consulter l&#39;original actuel</a></p>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<h1>Kenya</h1>"));
+}
