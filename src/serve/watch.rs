@@ -556,6 +556,9 @@ mod tests {
         );
         assert_eq!(kind("site.toml"), Some(ChangeKind::Config));
         assert_eq!(kind("templates/page.html"), Some(ChangeKind::Template));
+        // UI strings may be read by any page: like data, everything is built again.
+        assert_eq!(kind("i18n/fr.toml"), Some(ChangeKind::Data));
+        assert_eq!(kind("themes/default/i18n/es.toml"), Some(ChangeKind::Data));
         assert_eq!(
             kind("themes/default/templates/base.html"),
             Some(ChangeKind::Template)

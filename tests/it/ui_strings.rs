@@ -361,3 +361,32 @@ fn a_stale_translation_says_the_original_has_changed() {
     );
     assert!(html.contains("<h1>Kenya</h1>"));
 }
+
+#[test]
+fn a_strings_file_linked_from_outside_the_site_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("fr.toml"), "[page]\nhome = \"x\"\n").unwrap();
+    let site = TestSite::new()
+        .file("content/a.md", page("A", "", ""))
+        .symlink(
+            "i18n/fr.toml",
+            &outside.path().join("fr.toml").to_string_lossy(),
+        );
+    let err = site.build_err();
+    assert!(
+        err.contains("error: i18n/fr.toml is a symbolic link outside the site's folder"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_under_i18n_not_named_by_its_language_is_an_error() {
+    let site = TestSite::new()
+        .file("content/a.md", page("A", "", ""))
+        .file("i18n/french.txt", "x");
+    assert_text(
+        &site.build_err(),
+        "error: i18n/french.txt is not a file of UI strings\n--> i18n/french.txt\n = help: files under i18n/ are named by their language: en.toml, fr.toml, es.toml\n\nerror: build failed with 1 error\n",
+        "a stray file under i18n/",
+    );
+}
