@@ -6,7 +6,7 @@ use crate::support::{assert_text, page, TestSite};
 
 /// A small programme site in `language`: a programme that references Kenya (with a relation)
 /// and the United States (USD 29.5 million), a dated page, and the collection indexes.
-fn programme_site(language: &str) -> TestSite {
+pub fn programme_site(language: &str) -> TestSite {
     TestSite::new()
         .file(
             "site.toml",

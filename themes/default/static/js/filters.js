@@ -37,7 +37,8 @@
     }
   }
 
-  /* The plural form of `all` for n, with {count} and {total} filled in. */
+  /* The plural form of `all` for n (the count shown, which the verb agrees with), with {count}
+     and {total} filled in. */
   function say(all, n, values) {
     var category = "other";
     try {
@@ -80,7 +81,7 @@
       var values = { count: number(shown), total: number(items.length) };
       status.textContent = shown === items.length
         ? say(countForms, items.length, { count: values.total, total: values.total })
-        : say(showingForms, items.length, values);
+        : say(showingForms, shown, values);
     }
   }
 
