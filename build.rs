@@ -1,6 +1,6 @@
-//! Compiles the default theme into the binary: every file under `themes/default/templates` and
-//! `themes/default/static` becomes an entry of `FILES` (path, bytes), so a site with no theme
-//! folder of its own still builds.
+//! Compiles the default theme into the binary: every file under `themes/default/templates`,
+//! `themes/default/static` and `themes/default/i18n` (its UI strings) becomes an entry of
+//! `FILES` (path, bytes), so a site with no theme folder of its own still builds.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("themes/default");
     println!("cargo:rerun-if-changed=themes/default");
     let mut files = Vec::new();
-    for sub in ["templates", "static"] {
+    for sub in ["templates", "static", "i18n"] {
         collect(&root, &root.join(sub), &mut files);
     }
     files.sort();

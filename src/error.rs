@@ -37,6 +37,8 @@ pub enum ErrorKind {
     /// A translation without a source, in an undeclared language, or setting references; a
     /// stale or missing translation (warnings of `weft check`).
     Translation,
+    /// A UI string or term a language lacks (a warning).
+    UiString,
 }
 
 impl ErrorKind {
@@ -78,6 +80,7 @@ impl ErrorKind {
             ErrorKind::Shortcode => "shortcode",
             ErrorKind::CodeBlock => "code-block",
             ErrorKind::Translation => "translation",
+            ErrorKind::UiString => "ui-string",
         }
     }
 }

@@ -23,12 +23,13 @@ pub mod scaffold;
 pub mod serve;
 
 pub use input::{data, frontmatter, load};
-pub use output::{feeds, graph, render, search, templates, translations, write};
+pub use output::{feeds, graph, i18n, render, search, templates, translations, write};
 pub use resolve::{highlight, languages, markdown, model, shortcode, xref};
 pub use serve::{incremental, session, watch};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -161,6 +162,16 @@ pub fn build_files_into(
     let (front_refs, ref_errors) = xref::front_matter_references(&sites[0], &names);
     errors.extend(ref_errors);
     let mut warnings = std::mem::take(&mut files.warnings);
+    // The theme's and the site's UI strings, for every language the site declares.
+    let others: Vec<String> = files
+        .config
+        .other_languages()
+        .map(|(code, _)| code.to_string())
+        .collect();
+    let (strings, string_errors, string_warnings) =
+        i18n::Strings::new(&files.strings, &files.config.language, &others);
+    errors.extend(string_errors);
+    warnings.extend(string_warnings);
     let default_urls: Vec<String> = (0..sites[0].pages.len())
         .map(|id| sites[0].url(id))
         .collect();
@@ -179,14 +190,13 @@ pub fn build_files_into(
             view,
             (view_names, fallback),
             (&front_refs, &default_urls),
-            &files.templates,
+            (&files.templates, &strings),
             &data,
             &mut errors,
         );
         warnings.extend(r.warnings.iter().cloned());
         resolved.push(r);
     }
-    let warnings = dedup(Errors::sorted(warnings).0);
     if !errors.is_empty() {
         return Err(Errors::sorted(dedup(errors)));
     }
@@ -223,6 +233,9 @@ pub fn build_files_into(
         return Err(Errors::sorted(errors));
     }
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    // Content strings shown without a term are known once every page has rendered.
+    warnings.extend(strings.term_warnings());
+    let warnings = dedup(Errors::sorted(warnings).0);
     let mut views = resolved.into_iter().map(|r| View {
         site: r.site,
         graph: r.graph,
@@ -256,7 +269,7 @@ fn resolve_view(
     site: Site,
     (names, fallback): (&Names, Option<&Names>),
     (front_refs, default_urls): (&[xref::Reference], &[String]),
-    templates: &BTreeMap<String, load::TemplateSource>,
+    (templates, strings): (&BTreeMap<String, load::TemplateSource>, &Arc<i18n::Strings>),
     data: &minijinja::Value,
     errors: &mut Vec<Error>,
 ) -> Resolved {
@@ -265,7 +278,8 @@ fn resolve_view(
         .iter()
         .map(|p| (p.path.clone(), site.url(p.id)))
         .collect();
-    let (mut env, template_errors) = templates::environment(templates, urls, site.base_path());
+    let (mut env, template_errors) =
+        templates::environment(templates, urls, site.base_path(), strings);
     env.add_global("data", data.clone());
     env.add_global("lang", site.lang.as_str());
     let (shortcodes, shortcode_errors) = Shortcodes::new(&env, templates);

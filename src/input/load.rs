@@ -8,7 +8,7 @@
 //! `static/`, `templates/` or the theme is followed only when it resolves inside the site's
 //! folder and not into a hidden file or folder there (`.env`, `.git/`), unless `site.toml` sets
 //! `allow_links_outside = true`; special files (FIFOs, sockets, devices) are errors, not content.
-//! The same rule covers `data/`. With `dates_from_git`, [`history`] reads each page's
+//! The same rule covers `data/` and the UI strings of `i18n/`. With `dates_from_git`, [`history`] reads each page's
 //! last-updated date from the repository's history.
 
 use std::collections::BTreeMap;
@@ -63,6 +63,17 @@ pub struct DataFile {
     pub text: String,
 }
 
+/// A file of UI strings (`i18n/fr.toml`, the theme's or the site's; parsed by `crate::i18n`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringsFile {
+    /// The path shown in messages: `i18n/fr.toml`, `themes/default/i18n/fr.toml (built in)`.
+    pub file: String,
+    /// Its name under `i18n/`: `fr.toml`.
+    pub name: String,
+    pub text: String,
+    pub from_theme: bool,
+}
+
 /// Everything a build reads.
 #[derive(Clone, Debug)]
 pub struct SiteFiles {
@@ -74,6 +85,8 @@ pub struct SiteFiles {
     pub assets: BTreeMap<String, Asset>,
     /// The files under `data/`, sorted by path.
     pub data: Vec<DataFile>,
+    /// The theme's UI strings, then the site's (which override them key by key).
+    pub strings: Vec<StringsFile>,
     /// Content path -> last-updated date from the repository's history (`dates_from_git`).
     pub dates: BTreeMap<String, String>,
     /// Problems that do not stop the build (a shallow clone's missing history).
@@ -116,6 +129,7 @@ pub fn site(root: &Path, config: Config) -> (SiteFiles, Vec<Error>) {
     ));
     assets.extend(content_assets.into_iter().map(|a| (a.dest.clone(), a)));
     let data = data_files(root, &boundary, &mut errors);
+    let strings = strings_files(root, &config.theme, &boundary, &mut errors);
     let history = if config.dates_from_git {
         let paths: Vec<String> = documents.iter().map(|d| d.path.clone()).collect();
         history::dates(root, &paths)
@@ -129,6 +143,7 @@ pub fn site(root: &Path, config: Config) -> (SiteFiles, Vec<Error>) {
             templates,
             assets,
             data,
+            strings,
             dates: history.dates,
             warnings: history.warning.into_iter().collect(),
         },
@@ -188,6 +203,81 @@ pub fn data_files(root: &Path, boundary: &Boundary, errors: &mut Vec<Error>) -> 
         let file = format!("{shown}{path}");
         match fs::read(entry.path()).map(String::from_utf8) {
             Ok(Ok(text)) => files.push(DataFile { path, text }),
+            Ok(Err(_)) => errors.push(
+                Error::new(ErrorKind::NotUtf8, format!("{file} is not valid UTF-8"))
+                    .at(Location::file_only(&file))
+                    .help("save the file as UTF-8"),
+            ),
+            Err(e) => errors.push(
+                Error::new(ErrorKind::Unreadable, format!("cannot read {file}: {e}"))
+                    .at(Location::file_only(&file)),
+            ),
+        }
+    }
+    files
+}
+
+/// The UI strings of the theme (from disk, else the built-in default theme's), then the site's
+/// under `i18n/`.
+pub fn strings_files(
+    root: &Path,
+    theme: &str,
+    boundary: &Boundary,
+    errors: &mut Vec<Error>,
+) -> Vec<StringsFile> {
+    let dir = crate::i18n::I18N_DIR;
+    let mut files = match theme_dir(root, theme) {
+        Some(theme_dir) => read_strings(
+            &theme_dir.join(dir),
+            &format!("themes/{theme}/{dir}/"),
+            true,
+            boundary,
+            errors,
+        ),
+        None => embedded::FILES
+            .iter()
+            .filter_map(|(path, bytes)| {
+                let name = path.strip_prefix(dir)?.strip_prefix('/')?;
+                Some(StringsFile {
+                    file: format!("themes/default/{path} (built in)"),
+                    name: name.to_string(),
+                    text: String::from_utf8_lossy(bytes).into_owned(),
+                    from_theme: true,
+                })
+            })
+            .collect(),
+    };
+    files.extend(read_strings(
+        &root.join(dir),
+        &format!("{dir}/"),
+        false,
+        boundary,
+        errors,
+    ));
+    files
+}
+
+fn read_strings(
+    dir: &Path,
+    shown: &str,
+    from_theme: bool,
+    boundary: &Boundary,
+    errors: &mut Vec<Error>,
+) -> Vec<StringsFile> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    for entry in boundary.files(dir, shown, errors) {
+        let name = relative(dir, entry.path());
+        let file = format!("{shown}{name}");
+        match fs::read(entry.path()).map(String::from_utf8) {
+            Ok(Ok(text)) => files.push(StringsFile {
+                file,
+                name,
+                text,
+                from_theme,
+            }),
             Ok(Err(_)) => errors.push(
                 Error::new(ErrorKind::NotUtf8, format!("{file} is not valid UTF-8"))
                     .at(Location::file_only(&file))

@@ -556,7 +556,10 @@ fn reference_item(shared: &Shared, r: &Reference, outgoing: bool) -> Value {
     ])
 }
 
-/// Outgoing references grouped by collection key (`body` last), as `{collection, title, items}`.
+/// Outgoing references grouped by collection key (`body` last), as `{collection, title, items,
+/// in_text, section}`: `in_text` for the links of the text, `section` the title of the
+/// targets' section (none for pages outside any collection), for a theme that says "linked in
+/// the text" in another language.
 fn references(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
     let mut groups: BTreeMap<(bool, &str), Vec<Value>> = BTreeMap::new();
     for &i in &inputs.graph.outgoing[id] {
@@ -577,15 +580,18 @@ fn references(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
         .map(|((in_body, collection), items)| {
             // Links in the text get their own groups, named so a reader can tell them from
             // the relations typed in front matter.
-            let title = match (in_body, collection) {
-                (true, "body") => "Pages linked in the text".to_string(),
-                (true, c) => format!("{} linked in the text", section_title(inputs.site, c)),
-                (false, c) => section_title(inputs.site, c),
+            let section = (collection != "body").then(|| section_title(inputs.site, collection));
+            let title = match (in_body, &section) {
+                (true, None) => "Pages linked in the text".to_string(),
+                (true, Some(s)) => format!("{s} linked in the text"),
+                (false, s) => s.clone().unwrap_or_else(|| collection.to_string()),
             };
             Record::value(vec![
                 ("collection", Value::from(collection)),
                 ("title", Value::from(title)),
                 ("items", Value::from(items)),
+                ("in_text", Value::from(in_body)),
+                ("section", section.map_or(Value::from(()), Value::from)),
             ])
         })
         .collect();

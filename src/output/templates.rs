@@ -1,5 +1,5 @@
 //! The minijinja environment: the theme's templates overridden by the site's, the `url()`
-//! function and a few filters, and the mapping of minijinja errors to diagnostics that name the
+//! function, a few filters, the UI strings and locale formatters of [`crate::i18n`], and the mapping of minijinja errors to diagnostics that name the
 //! template file and line. Built once per build and shared by every render thread.
 
 use std::collections::{BTreeMap, HashMap};
@@ -11,14 +11,17 @@ use minijinja::{context, Environment, State, UndefinedBehavior, Value};
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Location};
+use crate::i18n::Strings;
 use crate::load::TemplateSource;
 
 /// Builds the environment. `urls` maps content paths (`countries/kenya.md`) to page URLs, for
-/// `url("@/countries/kenya.md")`; `base_path` prefixes every other `url()`.
+/// `url("@/countries/kenya.md")`; `base_path` prefixes every other `url()`; `strings` gives
+/// `t()`, `term` and the formatters.
 pub fn environment(
     sources: &BTreeMap<String, TemplateSource>,
     urls: HashMap<String, String>,
     base_path: &str,
+    strings: &Arc<Strings>,
 ) -> (Environment<'static>, Vec<Error>) {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
@@ -41,6 +44,7 @@ pub fn environment(
     let base = base_path.to_string();
     env.add_function("url", move |path: &str| site_url(&urls, &base, path));
     env.add_filter("thousands", thousands);
+    strings.register(&mut env);
     (env, errors)
 }
 
@@ -84,8 +88,8 @@ fn site_url(
 }
 
 /// The `partial_cached(name, key=value, ...)` function of one build: renders template `name`
-/// with `site`, `collections` and the keyword arguments (nothing else: no `page`), once per
-/// distinct set of arguments, and gives back the same HTML for every later call. A header
+/// with `site`, `lang`, `collections` and the keyword arguments (nothing else: no `page`),
+/// once per language and distinct set of arguments, and gives back the same HTML for every later call. A header
 /// that differs only by the menu entry marked current is then rendered once per entry instead
 /// of once per page (Hugo's `partialCached`; here the arguments are the whole key, so a cached
 /// partial cannot show another page's values). Made afresh with the build's shared values, so
@@ -93,7 +97,7 @@ fn site_url(
 pub fn partial_cached() -> Value {
     let cache: Arc<Mutex<HashMap<String, Value>>> = Arc::default();
     Value::from_function(move |state: &State, name: &str, args: Kwargs| {
-        let key = partial_key(name, &args)?;
+        let key = partial_key(state, name, &args)?;
         if let Some(html) = cache.lock().expect("partial cache").get(&key) {
             return Ok(html.clone());
         }
@@ -107,11 +111,13 @@ pub fn partial_cached() -> Value {
     })
 }
 
-/// `name` and every keyword argument with its value, in key order.
-fn partial_key(name: &str, args: &Kwargs) -> Result<String, minijinja::Error> {
+/// `name`, the language being rendered (`lang`; a header in French is not the English one)
+/// and every keyword argument with its value, in key order.
+fn partial_key(state: &State, name: &str, args: &Kwargs) -> Result<String, minijinja::Error> {
     let mut keys: Vec<&str> = args.args().collect();
     keys.sort_unstable();
-    let mut key = name.to_string();
+    let lang = state.lookup("lang").unwrap_or_default();
+    let mut key = format!("{name}\0{lang}");
     for k in keys {
         let value: Value = args.get(k)?;
         key.push_str(&format!("\0{k}={value:?}"));
@@ -123,6 +129,7 @@ fn render_partial(state: &State, name: &str, args: Kwargs) -> Result<Value, mini
     let template = state.env().get_template(name)?;
     let html = template.render(context! {
         site => state.lookup("site"),
+        lang => state.lookup("lang"),
         collections => state.lookup("collections"),
         partial_cached => state.lookup("partial_cached"),
         ..Value::from(args)
@@ -515,6 +522,10 @@ fn line_start(text: &str, line: usize) -> usize {
 mod tests {
     use super::*;
 
+    fn no_strings() -> Arc<Strings> {
+        Strings::new(&[], "en", &[]).0
+    }
+
     fn sources(text: &str) -> BTreeMap<String, TemplateSource> {
         [(
             "page.html".to_string(),
@@ -529,7 +540,12 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_the_template_file_and_line() {
-        let (_, errors) = environment(&sources("a\n{% if %}\n"), HashMap::new(), "/");
+        let (_, errors) = environment(
+            &sources("a\n{% if %}\n"),
+            HashMap::new(),
+            "/",
+            &no_strings(),
+        );
         assert_eq!(errors.len(), 1);
         let loc = errors[0].location.as_ref().unwrap();
         assert_eq!(
@@ -547,6 +563,7 @@ mod tests {
             &sources("{{ url('css/x.css') }} {{ url('@/a/b.md#h') }}"),
             urls,
             "/sub/",
+            &no_strings(),
         );
         let out = env.get_template("page.html").unwrap().render(()).unwrap();
         assert_eq!(out, "/sub/css/x.css /sub/a/b/#h");
@@ -574,6 +591,7 @@ mod tests {
             ),
             HashMap::new(),
             "/",
+            &no_strings(),
         );
         assert!(errors.is_empty());
         let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -607,7 +625,7 @@ mod tests {
     #[test]
     fn errors_inside_a_cached_partial_name_the_partial_and_its_line() {
         let all = two_templates("{{ partial_cached('p.html') }}", "ok\n{{ nope() }}");
-        let (env, _) = environment(&all, HashMap::new(), "/");
+        let (env, _) = environment(&all, HashMap::new(), "/", &no_strings());
         let e = env
             .get_template("page.html")
             .unwrap()

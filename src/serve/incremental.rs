@@ -26,7 +26,8 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::frontmatter::{self, FrontMatter};
-use crate::load::{DataFile, TemplateSource};
+use crate::i18n::Strings;
+use crate::load::{DataFile, StringsFile, TemplateSource};
 use crate::markdown::{self, Rendered};
 use crate::model::{self, Kind, PageId, Site};
 use crate::render::{self, Inputs, Output, Shared, Sink};
@@ -84,6 +85,8 @@ pub struct Fast {
     anchors: Vec<Vec<(PageId, String)>>,
     graph: Graph,
     env: Environment<'static>,
+    /// The UI strings the environment was made with (made again with it).
+    strings: Arc<Strings>,
     templates: BTreeMap<String, TemplateSource>,
     reads: Reads,
     shared: Option<Shared>,
@@ -102,7 +105,7 @@ impl Fast {
         mut config: Config,
         documents: &BTreeMap<String, String>,
         templates: &BTreeMap<String, TemplateSource>,
-        (data, dates): (&[DataFile], &BTreeMap<String, String>),
+        (data, strings, dates): (&[DataFile], &[StringsFile], &BTreeMap<String, String>),
         options: &Options,
         current: Arc<Snapshot>,
     ) -> Option<Fast> {
@@ -149,9 +152,10 @@ impl Fast {
             .iter()
             .map(|p| (p.path.clone(), site.url(p.id)))
             .collect();
-        let (mut env, errors) = templates::environment(templates, urls, site.base_path());
+        let (strings, string_errors, _) = Strings::new(strings, &site.config.language, &[]);
+        let (mut env, errors) = templates::environment(templates, urls, site.base_path(), &strings);
         let (data, data_errors) = crate::data::parse(data);
-        if !errors.is_empty() || !data_errors.is_empty() {
+        if !errors.is_empty() || !data_errors.is_empty() || !string_errors.is_empty() {
             return None;
         }
         // Before the shortcodes, which may read data too.
@@ -202,6 +206,7 @@ impl Fast {
             anchors,
             graph,
             env,
+            strings,
             templates: templates.clone(),
             reads,
             shared: None,
@@ -251,7 +256,8 @@ impl Fast {
             .iter()
             .map(|p| (p.path.clone(), self.site.url(p.id)))
             .collect();
-        let (env, errors) = templates::environment(templates, urls, self.site.base_path());
+        let (env, errors) =
+            templates::environment(templates, urls, self.site.base_path(), &self.strings);
         if !errors.is_empty() || !Shortcodes::new(&env, templates).1.is_empty() {
             return None;
         }

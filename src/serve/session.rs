@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Errors};
 use crate::incremental::Fast;
-use crate::load::{self, Asset, DataFile, Document, SiteFiles, TemplateSource};
+use crate::load::{self, Asset, DataFile, Document, SiteFiles, StringsFile, TemplateSource};
 use crate::render::Output;
 use crate::watch::ChangeSet;
 use crate::{config::Config, Options};
@@ -71,6 +71,8 @@ pub struct Session {
     assets: BTreeMap<String, Asset>,
     /// The files under `data/`.
     data: Vec<DataFile>,
+    /// The UI strings under the theme's and the site's `i18n/`.
+    strings: Vec<StringsFile>,
     /// Content path -> last-updated date from the repository's history (read once, at start
     /// and on every full reload).
     dates: BTreeMap<String, String>,
@@ -94,6 +96,7 @@ impl Session {
             templates: BTreeMap::new(),
             assets: BTreeMap::new(),
             data: Vec::new(),
+            strings: Vec::new(),
             dates: BTreeMap::new(),
             documents: BTreeMap::new(),
             read_errors: BTreeMap::new(),
@@ -154,6 +157,7 @@ impl Session {
         self.templates = files.templates;
         self.assets = files.assets;
         self.data = files.data;
+        self.strings = files.strings;
         self.dates = files.dates;
     }
 
@@ -207,6 +211,7 @@ impl Session {
             templates: self.templates.clone(),
             assets: self.assets.clone(),
             data: self.data.clone(),
+            strings: self.strings.clone(),
             dates: self.dates.clone(),
             warnings: Vec::new(),
         };
@@ -364,7 +369,7 @@ impl Session {
             config,
             &self.documents,
             &self.templates,
-            (&self.data, &self.dates),
+            (&self.data, &self.strings, &self.dates),
             &self.options,
             self.current.clone(),
         );

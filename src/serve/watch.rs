@@ -1,10 +1,10 @@
 //! Watches a site's inputs for `weft serve`: notify (native events, or polling with `--poll`)
 //! behind notify-debouncer-full, reduced to a [`ChangeSet`] of small [`ChangeKind`]s.
 //!
-//! Watched: `content/`, `templates/`, `static/`, `themes/`, `data/` (recursively) and `site.toml` (through
-//! a non-recursive watch of the root, so an editor's save-by-rename is seen). Editor temp files
-//! (`.#x`, `x~`, `4913`, `.swp`, hidden files) and everything else under the root — the output
-//! folder included — are ignored. The pure part ([`classify`], [`ChangeSet::add`]) is what tests
+//! Watched: `content/`, `templates/`, `static/`, `themes/`, `data/`, `i18n/` (recursively) and
+//! `site.toml` (through a non-recursive watch of the root, so an editor's save-by-rename is
+//! seen). Editor temp files (`.#x`, `x~`, `4913`, `.swp`, hidden files) and everything else
+//! under the root — the output folder included — are ignored. The pure part ([`classify`], [`ChangeSet::add`]) is what tests
 //! call; this module never builds anything.
 //!
 //! A watched folder can itself go away: `rm -rf content; cp -r backup content`, a move away
@@ -29,10 +29,11 @@ use notify_debouncer_full::{
 };
 
 use crate::config::CONFIG_FILE;
+use crate::i18n::I18N_DIR;
 use crate::load::is_ignored;
 
 /// Folders watched recursively, relative to the site root.
-pub const WATCHED_DIRS: &[&str] = &["content", "templates", "static", "themes", "data"];
+pub const WATCHED_DIRS: &[&str] = &["content", "templates", "static", "themes", "data", I18N_DIR];
 
 /// How long a path must be quiet before its events are handed on.
 const DEBOUNCE: Duration = Duration::from_millis(5);
@@ -57,7 +58,7 @@ pub enum ChangeKind {
     Template,
     /// `site.toml`.
     Config,
-    /// Anything under `data/`.
+    /// Anything under `data/`, or UI strings (`i18n/`, a theme's `i18n/`).
     Data,
 }
 
@@ -89,8 +90,10 @@ pub fn classify(root: &Path, path: &Path) -> Option<ChangeKind> {
         // themes/<name>/templates/... and themes/<name>/static/...
         "themes" if parts.len() > 2 && parts[2] == "templates" => Some(ChangeKind::Template),
         "themes" if parts.len() > 3 && parts[2] == "static" => Some(ChangeKind::Static(under(3))),
+        // UI strings, like data, may be read by any page: everything is built again.
+        "themes" if parts.len() > 2 && parts[2] == I18N_DIR => Some(ChangeKind::Data),
         "themes" => Some(ChangeKind::Template),
-        "data" => Some(ChangeKind::Data),
+        "data" | I18N_DIR => Some(ChangeKind::Data),
         _ => None,
     }
 }
@@ -553,6 +556,9 @@ mod tests {
         );
         assert_eq!(kind("site.toml"), Some(ChangeKind::Config));
         assert_eq!(kind("templates/page.html"), Some(ChangeKind::Template));
+        // UI strings may be read by any page: like data, everything is built again.
+        assert_eq!(kind("i18n/fr.toml"), Some(ChangeKind::Data));
+        assert_eq!(kind("themes/default/i18n/es.toml"), Some(ChangeKind::Data));
         assert_eq!(
             kind("themes/default/templates/base.html"),
             Some(ChangeKind::Template)

@@ -399,3 +399,36 @@ fn paginated_listings_pass_both_validators() {
         failures.join("\n")
     );
 }
+
+/// The default theme's multilingual parts (language switcher, the notices of an untranslated
+/// and a stale page, text marked in the default language), rendered with the context the core
+/// gives a French page: valid HTML, and no axe finding in either colour scheme.
+#[test]
+fn the_language_switcher_and_translation_notices_pass_both_validators() {
+    let out = tempfile::tempdir().unwrap();
+    let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static");
+    std::fs::create_dir_all(out.path().join("css")).unwrap();
+    std::fs::copy(theme.join("css/site.css"), out.path().join("css/site.css")).unwrap();
+    std::fs::copy(theme.join("favicon.svg"), out.path().join("favicon.svg")).unwrap();
+    let pages = [
+        ("translated", (false, false)),
+        ("untranslated", (true, false)),
+        ("stale", (false, true)),
+    ];
+    for (name, (untranslated, stale)) in pages {
+        let html = crate::ui_strings::multilingual_page(untranslated, stale);
+        std::fs::create_dir_all(out.path().join(name)).unwrap();
+        std::fs::write(out.path().join(name).join("index.html"), html).unwrap();
+    }
+    let (server, mut browser) = valid_html_then_axe(out.path());
+    let mut failures = Vec::new();
+    for (name, _) in pages {
+        browser.navigate(&server.url(&format!("/{name}/")));
+        failures.extend(axe_light_and_dark(&mut browser, name));
+    }
+    assert!(
+        failures.is_empty(),
+        "axe-core found:\n{}",
+        failures.join("\n")
+    );
+}

@@ -117,7 +117,7 @@ fn a_page_without_updated_takes_its_last_commit_date_everywhere() {
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     let a = site.read("a/index.html");
     assert!(
-        a.contains("last updated <time datetime=\"2022-06-07T08:09:10+00:00\">2022-06-07</time>"),
+        a.contains("last updated <time datetime=\"2022-06-07T08:09:10+00:00\">7 June 2022</time>"),
         "{a}"
     );
     // `updated` wins over the history; a file never committed has no date.

@@ -21,4 +21,5 @@ mod search_browser;
 mod serve;
 mod shortcodes;
 mod site;
+mod ui_strings;
 mod watch;

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use weft::config::Config;
-use weft::load::{Document, SiteFiles, TemplateSource};
+use weft::load::{Document, SiteFiles, StringsFile, TemplateSource};
 use weft::{frontmatter, Options};
 
 fn collections() -> BTreeSet<String> {
@@ -125,15 +125,16 @@ fn valid_body_piece() -> impl Strategy<Value = String> {
 }
 
 /// The built-in theme's templates, read once (a site folder with no theme of its own).
-fn default_theme() -> &'static BTreeMap<String, TemplateSource> {
-    static THEME: OnceLock<BTreeMap<String, TemplateSource>> = OnceLock::new();
+/// The built-in theme's templates and UI strings.
+fn default_theme() -> &'static (BTreeMap<String, TemplateSource>, Vec<StringsFile>) {
+    static THEME: OnceLock<(BTreeMap<String, TemplateSource>, Vec<StringsFile>)> = OnceLock::new();
     THEME.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("content")).unwrap();
         let config = Config::parse("title = \"t\"").unwrap();
         let (files, errors) = weft::load::site(dir.path(), config);
         assert!(errors.is_empty(), "{errors:?}");
-        files.templates
+        (files.templates, files.strings)
     })
 }
 
@@ -164,9 +165,10 @@ fn site_files(pages: Vec<(String, String)>) -> SiteFiles {
     SiteFiles {
         config,
         documents,
-        templates: default_theme().clone(),
+        templates: default_theme().0.clone(),
         assets: BTreeMap::new(),
         data: Vec::new(),
+        strings: default_theme().1.clone(),
         dates: BTreeMap::new(),
         warnings: Vec::new(),
     }

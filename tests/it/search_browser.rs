@@ -157,3 +157,53 @@ fn typing_bonded_labour_finds_the_ipec_page_about_it() {
     assert_finds_the_worst_forms_page(&found, &ipec, &on_disk);
     assert!(browser.take_events("Runtime.exceptionThrown").is_empty());
 }
+
+/// Waits until the element `id` holds text, then gives it.
+fn text_of(id: &str) -> String {
+    format!(
+        r#"new Promise((resolve) => {{
+  const el = document.getElementById("{id}");
+  if (el.textContent) return resolve(el.textContent);
+  new MutationObserver((_, observer) => {{
+    if (el.textContent) {{ observer.disconnect(); resolve(el.textContent); }}
+  }}).observe(el, {{ childList: true, characterData: true, subtree: true }});
+}})"#
+    )
+}
+
+/// The scripts speak the page's language: the search status and the countries filter's count,
+/// from the words the theme writes into their data attributes, with French plural forms.
+#[test]
+fn the_search_and_the_filters_speak_french_on_a_french_site() {
+    let site = crate::ui_strings::programme_site("fr");
+    // A second country, which no programme references.
+    site.write(
+        "content/countries/uganda.md",
+        crate::support::page("Uganda", "[extra]\nregion = \"Africa\"\n", ""),
+    );
+    site.build();
+    let out = site.path("public");
+    let server = TestServer::static_files(&out, "/");
+    let mut browser = Chromium::launch();
+    browser.navigate(&server.url("/search/?q=kenya"));
+    assert_eq!(
+        browser.eval(&text_of("search-status")),
+        "1 résultat pour « kenya »"
+    );
+    browser.navigate(&server.url("/search/?q=zzzz"));
+    assert_eq!(
+        browser.eval(&text_of("search-status")),
+        "Aucun résultat pour « zzzz »"
+    );
+    browser.navigate(&server.url("/countries/"));
+    assert_eq!(browser.eval(&text_of("weft-filter-status")), "2 pays.");
+    browser.eval(
+        "const box = document.querySelector('input[name=programme]'); box.checked = true; \
+         box.form.dispatchEvent(new Event('change'))",
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('weft-filter-status').textContent"),
+        "1 pays affiché sur 2."
+    );
+    assert!(browser.take_events("Runtime.exceptionThrown").is_empty());
+}

@@ -3,7 +3,8 @@
 // hidden. With it, the form appears; ticking programmes keeps the countries that at least one
 // ticked programme references, the relation select keeps those with that relation; region
 // groups left empty are hidden, the map dims countries filtered out, and a live region says
-// how many countries are shown.
+// how many countries are shown, in the words the theme wrote into its data attributes (the
+// page's language; plural forms chosen with Intl.PluralRules for <html lang>).
 (function () {
   "use strict";
   var form = document.querySelector("form.filters[data-filter-target]");
@@ -16,6 +17,38 @@
   var map = document.querySelector(".world-map");
   var select = form.querySelector("select[name=relation]");
   var boxes = Array.prototype.slice.call(form.querySelectorAll("input[name=programme]"));
+  var lang = document.documentElement.lang || "en";
+
+  function forms(name) {
+    try {
+      return JSON.parse((status && status.getAttribute(name)) || "{}");
+    } catch (e) {
+      return {};
+    }
+  }
+  var countForms = forms("data-count");
+  var showingForms = forms("data-showing");
+
+  function number(n) {
+    try {
+      return n.toLocaleString(lang);
+    } catch (e) {
+      return String(n);
+    }
+  }
+
+  /* The plural form of `all` for n (the count shown, which the verb agrees with), with {count}
+     and {total} filled in. */
+  function say(all, n, values) {
+    var category = "other";
+    try {
+      category = new Intl.PluralRules(lang).select(n);
+    } catch (e) {
+      category = n === 1 ? "one" : "other";
+    }
+    var text = all[category] || all.other || "";
+    return text.replace(/\{(count|total)\}/g, function (x, name) { return values[name]; });
+  }
 
   function words(value, sep) {
     return (value || "").split(sep).filter(function (s) { return s !== ""; });
@@ -45,9 +78,10 @@
       });
     }
     if (status) {
+      var values = { count: number(shown), total: number(items.length) };
       status.textContent = shown === items.length
-        ? items.length + " countries."
-        : "Showing " + shown + " of " + items.length + " countries.";
+        ? say(countForms, items.length, { count: values.total, total: values.total })
+        : say(showingForms, shown, values);
     }
   }
 

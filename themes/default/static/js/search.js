@@ -3,7 +3,8 @@
    ?q= in the page's address), and lists each result's title, section and a snippet of its text
    with the query's words marked. Each document stores its URL path relative to the site root,
    found as the folder above this page (search/), so links work under any base path and from
-   disk (where a folder's index.html is named). */
+   disk (where a folder's index.html is named). Its words come from the status element's data
+   attributes, written by the theme in the page's language. */
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
@@ -11,8 +12,44 @@
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
   if (!form || !input || !status || !list) return;
+  var lang = document.documentElement.lang || "en";
+
+  /* A string of the page's language with {name} filled from `values`. */
+  function say(text, values) {
+    return (text || "").replace(/\{(\w+)\}/g, function (all, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : all;
+    });
+  }
+
+  /* The form of the plural strings `forms` ({"one": ..., "other": ...}) for the number n. */
+  function plural(forms, n) {
+    var category = "other";
+    try {
+      category = new Intl.PluralRules(lang).select(n);
+    } catch (e) {
+      category = n === 1 ? "one" : "other";
+    }
+    return forms[category] || forms.other || "";
+  }
+
+  function number(n) {
+    try {
+      return n.toLocaleString(lang);
+    } catch (e) {
+      return String(n);
+    }
+  }
+
+  var words = status.dataset;
+  var resultForms = {};
+  try {
+    resultForms = JSON.parse(words.results || "{}");
+  } catch (e) {
+    resultForms = {};
+  }
+
   if (!window.elasticlunr || !window.weftSearchIndex) {
-    status.textContent = "Search is unavailable: the search index did not load.";
+    status.textContent = words.unavailable || "";
     return;
   }
 
@@ -116,9 +153,10 @@
     var shown = hits.slice(0, MAX_RESULTS);
     for (var i = 0; i < shown.length; i++) list.appendChild(result(shown[i], stems));
     var n = hits.length;
+    var values = { count: number(n), query: query, shown: number(shown.length) };
     status.textContent =
-      (n === 0 ? "No results" : n === 1 ? "1 result" : n + " results") +
-      " for “" + query + "”" + (n > shown.length ? " (showing the first " + shown.length + ")" : "");
+      say(n === 0 ? words.noResults : plural(resultForms, n), values) +
+      (n > shown.length ? say(words.showingFirst, values) : "");
   }
 
   function remember(query) {
