@@ -414,3 +414,70 @@ error: build failed with 1 error
         "bad language code",
     );
 }
+
+/// The default theme, on a site with one page left untranslated on purpose: the page is
+/// published in French with the English text marked as English, a French notice linking to
+/// the original, and a canonical link to the original; a translation whose source changed
+/// says so in its language.
+#[test]
+fn the_default_theme_marks_untranslated_and_stale_pages_in_the_readers_language() {
+    let site = TestSite::new()
+        .file(
+            "site.toml",
+            "title = \"T\"\nbase_url = \"https://example.org/\"\n[languages.fr]\nname = \"Français\"\n",
+        )
+        .file("content/_index.md", page("Home", "", "Welcome.\n"))
+        .file("content/_index.fr.md", page("Accueil", "", "Bienvenue.\n"))
+        .file("content/about.md", page("About", "", "Left in English.\n"))
+        .file("content/news.md", page("News", "", "First version.\n"));
+    let check = site.weft(&["check", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let version_of = |file: &str| {
+        let finding = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["file"] == file || f["message"].as_str().unwrap().starts_with(file))
+            .unwrap_or_else(|| panic!("no finding for {file}: {report}"));
+        finding["help"]
+            .as_str()
+            .unwrap()
+            .split('"')
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    let news_version = version_of("content/news.md");
+    site.write(
+        "content/news.fr.md",
+        page(
+            "Nouvelles",
+            &format!("translates = \"{news_version}\"\n"),
+            "Première version.\n",
+        ),
+    );
+    site.build();
+    let about = site.read("fr/about/index.html");
+    assert!(
+        about.contains("<p class=\"notice translation-notice\" role=\"note\">Cette page n&#39;a pas encore été traduite : elle est présentée dans sa langue d&#39;origine. <a href=\"/about/\" hreflang=\"en\">Consulter l&#39;original</a></p>"),
+        "{about}"
+    );
+    assert!(
+        about.contains("<link rel=\"canonical\" href=\"https://example.org/about/\">"),
+        "{about}"
+    );
+    let news = site.read("fr/news/index.html");
+    assert!(!news.contains("translation-notice"), "{news}");
+    // The source changes: its translation is stale until it records the new version.
+    site.write("content/news.md", page("News", "", "Second version.\n"));
+    site.build();
+    let news = site.read("fr/news/index.html");
+    assert!(
+        news.contains("L&#39;original de cette page a été modifié depuis sa traduction : la présente traduction n&#39;est peut-être plus à jour. <a href=\"/news/\" hreflang=\"en\">Consulter l&#39;original actuel</a>"),
+        "{news}"
+    );
+    assert!(
+        news.contains("<link rel=\"canonical\" href=\"https://example.org/fr/news/\">"),
+        "{news}"
+    );
+}

@@ -727,3 +727,145 @@ fn notes_are_note_shortcodes(lang: &str, title_start: &str) {
         .collect();
     assert_eq!(kinds, expected, "{lang}");
 }
+
+/// A site path of the English site (`countries/kenya/`) in language `lang`: under `fr/` or
+/// `es/`, with the sections' translated names.
+fn in_lang(lang: &str, path: &str) -> String {
+    let sections: &[(&str, &str)] = match lang {
+        "fr" => &[
+            ("countries/", "pays/"),
+            ("donors/", "donateurs/"),
+            ("partners/", "partenaires/"),
+            ("programmes/", "programmes/"),
+        ],
+        "es" => &[
+            ("countries/", "paises/"),
+            ("donors/", "donantes/"),
+            ("partners/", "socios/"),
+            ("programmes/", "programas/"),
+        ],
+        _ => return path.to_string(),
+    };
+    let translated = sections
+        .iter()
+        .find_map(|(en, other)| path.strip_prefix(en).map(|rest| format!("{other}{rest}")))
+        .unwrap_or_else(|| path.to_string());
+    format!("{lang}/{translated}")
+}
+
+/// The words each language's pages use for the facts the issue names.
+struct Words {
+    lang: &'static str,
+    usd_29_5: &'static str,
+    usd_8_2: &'static str,
+    mou: &'static str,
+    mou_1998: &'static str,
+}
+
+const WORDS: [Words; 3] = [
+    Words {
+        lang: "en",
+        usd_29_5: "USD 29.5 million",
+        usd_8_2: "USD 8.2 million",
+        mou: "MOU",
+        mou_1998: "MOU signed in 1998",
+    },
+    Words {
+        lang: "fr",
+        usd_29_5: "29,5 millions de dollars des États-Unis",
+        usd_8_2: "8,2 millions de dollars des États-Unis",
+        mou: "protocole d'accord",
+        mou_1998: "protocole d'accord signé en 1998",
+    },
+    Words {
+        lang: "es",
+        usd_29_5: "29,5 millones de dólares de los Estados Unidos",
+        usd_8_2: "8,2 millones de dólares de los Estados Unidos",
+        mou: "memorando de entendimiento",
+        mou_1998: "memorando de entendimiento firmado en 1998",
+    },
+];
+
+/// Issue 13: the paper's key facts stand on both ends of their relation in all three
+/// languages — typed once, on the English source, and shown in each language's words.
+#[test]
+fn the_key_facts_show_on_both_ends_in_english_french_and_spanish() {
+    for w in &WORDS {
+        let at = |path: &str| in_lang(w.lang, path);
+        // USD 29.5 million from the United States for 1999.
+        Page::open(&at("donors/united-states/"))
+            .assert_relation(&at("programmes/ipec/"), &["1999", w.usd_29_5]);
+        Page::open(&at("programmes/ipec/"))
+            .assert_relation(&at("donors/united-states/"), &[w.usd_29_5]);
+        // Kenya's MOU with IPEC.
+        Page::open(&at("countries/kenya/")).assert_relation(&at("programmes/ipec/"), &[w.mou]);
+        Page::open(&at("programmes/ipec/coverage/"))
+            .assert_relation(&at("countries/kenya/"), &[w.mou]);
+        // Belgium's 8.2 million for STEP.
+        Page::open(&at("donors/belgium/")).assert_relation(&at("programmes/step/"), &[w.usd_8_2]);
+        Page::open(&at("programmes/step/")).assert_relation(&at("donors/belgium/"), &[w.usd_8_2]);
+        // The five 1998 MOU signatories, on the coverage page and on each country's page.
+        let para_2 = ["madagascar", "mali", "paraguay", "south-africa", "uganda"];
+        let signed: BTreeSet<String> = Page::open(&at("programmes/ipec/coverage/"))
+            .relations_in("main section.panel.references")
+            .into_iter()
+            .filter(|r| r.text.contains(w.mou_1998))
+            .map(|r| r.href)
+            .collect();
+        let expected: BTreeSet<String> = para_2
+            .iter()
+            .map(|c| url(&at(&format!("countries/{c}/"))))
+            .collect();
+        assert_eq!(signed, expected, "{}: the 1998 MOU signatories", w.lang);
+        for country in para_2 {
+            Page::open(&at(&format!("countries/{country}/")))
+                .assert_relation(&at("programmes/ipec/"), &[w.mou_1998]);
+        }
+    }
+}
+
+/// Every page of every language names its language and links to itself in the other two
+/// (and the default language's as `x-default`), and each of those links leads to a built page.
+#[test]
+fn every_page_has_its_language_and_its_two_alternates() {
+    let link = selector("link[rel=alternate][hreflang]");
+    let mut pages = 0;
+    for lang in ["en", "fr", "es"] {
+        for (path, file) in all_pages_in(lang) {
+            let source = std::fs::read_to_string(real_site().join(&file)).unwrap();
+            let html = Html::parse_document(&source);
+            // Pages without content of their own: the search and 404 pages, pager redirects.
+            if html
+                .select(&selector("link[rel=canonical]"))
+                .next()
+                .is_none()
+                || path.contains("/page/")
+            {
+                continue;
+            }
+            pages += 1;
+            let root = html.select(&selector("html")).next().unwrap();
+            assert_eq!(root.value().attr("lang"), Some(lang), "{file}");
+            let alternates: BTreeMap<String, String> = html
+                .select(&link)
+                .map(|l| {
+                    let attr = |a| l.value().attr(a).unwrap_or_default().to_string();
+                    (attr("hreflang"), attr("href"))
+                })
+                .collect();
+            let langs: Vec<&str> = alternates.keys().map(String::as_str).collect();
+            assert_eq!(langs, ["en", "es", "fr", "x-default"], "{file}");
+            for href in alternates.values() {
+                let local = href
+                    .strip_prefix("https://example.org/global-programmes/")
+                    .unwrap_or_else(|| panic!("{file}: alternate {href} is not on the site"));
+                let target = format!("{local}index.html");
+                assert!(
+                    real_site().join(&target).is_file(),
+                    "{file}: {href} is not built"
+                );
+            }
+        }
+    }
+    assert_eq!(pages, 3 * 173, "pages checked");
+}
