@@ -161,6 +161,7 @@ pub fn build_files_into(
     let (front_refs, ref_errors) = xref::front_matter_references(&sites[0], &names);
     errors.extend(ref_errors);
     let mut warnings = std::mem::take(&mut files.warnings);
+    warnings.extend(search::unstemmed_language_warnings(&files.config));
     let default_urls: Vec<String> = (0..sites[0].pages.len())
         .map(|id| sites[0].url(id))
         .collect();
