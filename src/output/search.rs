@@ -26,7 +26,7 @@ mod language;
 
 pub use language::{unstemmed_language_warnings, Analysis};
 
-/// The index's file, at the root of the output.
+/// The index's file, at the root of its language (`search_index.js`, `fr/search_index.js`).
 pub const INDEX_FILE: &str = "search_index.js";
 
 /// Words of body text the whole index may hold before each page's share is cut.
@@ -38,7 +38,8 @@ pub const MIN_WORDS: usize = 40;
 /// Searched fields, in the order elasticlunr.js lists them; `url` is stored, not searched.
 const FIELDS: [&str; 3] = ["title", "section", "body"];
 
-/// `search_index.js` for the whole site; `rendered[i]` belongs to page `i`.
+/// `search_index.js` for one language's view of the site, by that language's rules;
+/// `rendered[i]` belongs to page `i`.
 pub fn outputs(site: &Site, rendered: &[Rendered]) -> Vec<Output> {
     let analysis = Analysis::of(&site.lang);
     let mut js = b"window.weftSearchIndex = ".to_vec();
