@@ -50,6 +50,10 @@ pub struct Config {
     /// and optionally `language` itself, for its name in a language switcher.
     #[serde(default)]
     pub languages: BTreeMap<String, Language>,
+    /// Where each language is declared: its `[languages.CODE]` table, else (the default
+    /// language) its `language = "…"` value; for warnings about a language.
+    #[serde(skip)]
+    pub language_at: BTreeMap<String, Location>,
 }
 
 /// One language of the site (`[languages.fr]`).
@@ -157,6 +161,7 @@ impl Config {
                 return Err(language_code_error(text, code));
             }
         }
+        config.language_at = language_locations(text, &config);
         if let Some(template) = &config.edit_url {
             if let Err(problem) = check_edit_url(template) {
                 return Err(value_error(text, "edit_url", template, &problem).help(
@@ -321,12 +326,52 @@ pub fn is_language_code(code: &str) -> bool {
         })
 }
 
+/// The code in `[languages.CODE]`, if the table is written so.
+fn language_table_location(text: &str, code: &str) -> Option<Location> {
+    let at = text.find(&format!("[languages.{code}]"))? + "[languages.".len();
+    Some(Location::new(CONFIG_FILE, text, at..at + code.len()))
+}
+
+/// See [`Config::language_at`].
+fn language_locations(text: &str, config: &Config) -> BTreeMap<String, Location> {
+    let mut at: BTreeMap<String, Location> = config
+        .languages
+        .keys()
+        .filter_map(|code| Some((code.clone(), language_table_location(text, code)?)))
+        .collect();
+    if !at.contains_key(&config.language) {
+        if let Some(location) = default_language_location(text, &config.language) {
+            at.insert(config.language.clone(), location);
+        }
+    }
+    at
+}
+
+/// The value of the top-level `language = "…"` line.
+fn default_language_location(text: &str, code: &str) -> Option<Location> {
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let key = line.trim_start();
+        if key.starts_with('[') {
+            return None;
+        }
+        let rest = key.strip_prefix("language").unwrap_or("");
+        if rest.trim_start().starts_with('=') {
+            let value = line.find(&format!("\"{code}\""))? + 1;
+            return Some(Location::new(
+                CONFIG_FILE,
+                text,
+                start + value..start + value + code.len(),
+            ));
+        }
+        start += line.len();
+    }
+    None
+}
+
 fn language_code_error(text: &str, code: &str) -> Error {
-    let location = text
-        .find(&format!("[languages.{code}]"))
-        .map_or(Location::file_only(CONFIG_FILE), |i| {
-            Location::new(CONFIG_FILE, text, i + 11..i + 11 + code.len())
-        });
+    let location =
+        language_table_location(text, code).unwrap_or_else(|| Location::file_only(CONFIG_FILE));
     Error::new(
         ErrorKind::Config,
         format!("invalid language code \"{code}\""),

@@ -172,6 +172,7 @@ pub fn build_files_into(
         i18n::Strings::new(&files.strings, &files.config.language, &others);
     errors.extend(string_errors);
     warnings.extend(string_warnings);
+    warnings.extend(search::unstemmed_language_warnings(&files.config));
     let default_urls: Vec<String> = (0..sites[0].pages.len())
         .map(|id| sites[0].url(id))
         .collect();

@@ -8,12 +8,13 @@
 //! the home page, not indexed), so the index does not depend on the base URL. Text comes from
 //! the rendered HTML through an HTML tokenizer (html5gum). The body is indexed in full until the
 //! site's text passes [`WORD_BUDGET`]; beyond it, each page's first words (never fewer than
-//! [`MIN_WORDS`]), so the index of a very large site stays loadable. No IO here.
+//! [`MIN_WORDS`]), so the index of a very large site stays loadable. Terms are made by the
+//! rules of the view's language ([`language`]), which the index names for the search page.
+//! No IO here.
 
 use std::collections::HashMap;
 
-use elasticlunr::lang::English;
-use elasticlunr::{Language, Pipeline};
+use elasticlunr::Pipeline;
 use html5gum::{Token, Tokenizer};
 use rayon::prelude::*;
 
@@ -21,7 +22,11 @@ use crate::markdown::Rendered;
 use crate::model::{Page, Site};
 use crate::render::Output;
 
-/// The index's file, at the root of the output.
+mod language;
+
+pub use language::{unstemmed_language_warnings, Analysis};
+
+/// The index's file, at the root of its language (`search_index.js`, `fr/search_index.js`).
 pub const INDEX_FILE: &str = "search_index.js";
 
 /// Words of body text the whole index may hold before each page's share is cut.
@@ -33,10 +38,16 @@ pub const MIN_WORDS: usize = 40;
 /// Searched fields, in the order elasticlunr.js lists them; `url` is stored, not searched.
 const FIELDS: [&str; 3] = ["title", "section", "body"];
 
-/// `search_index.js` for the whole site; `rendered[i]` belongs to page `i`.
+/// `search_index.js` for one language's view of the site, by that language's rules;
+/// `rendered[i]` belongs to page `i`.
 pub fn outputs(site: &Site, rendered: &[Rendered]) -> Vec<Output> {
+    let analysis = Analysis::of(&site.lang);
     let mut js = b"window.weftSearchIndex = ".to_vec();
-    write_index(&mut js, &documents(site, rendered, WORD_BUDGET));
+    write_index(
+        &mut js,
+        &documents(site, rendered, WORD_BUDGET, analysis),
+        analysis,
+    );
     js.extend_from_slice(b";\n");
     vec![Output {
         path: format!("{}{INDEX_FILE}", site.lang_prefix),
@@ -48,7 +59,7 @@ pub fn outputs(site: &Site, rendered: &[Rendered]) -> Vec<Output> {
 struct Document {
     /// The stored values: title, section, body, url.
     values: [String; 4],
-    /// For each of [`FIELDS`]: its terms after elasticlunr's pipeline, sorted, with how often
+    /// For each of [`FIELDS`]: its terms after its language's pipeline, sorted, with how often
     /// each occurs.
     terms: [Vec<(String, u32)>; 3],
     /// For each of [`FIELDS`]: its number of terms, repeats included (elasticlunr's field length).
@@ -56,33 +67,40 @@ struct Document {
 }
 
 /// Every page's document, in parallel; `budget` words of body text for the whole site.
-fn documents(site: &Site, rendered: &[Rendered], budget: usize) -> Vec<Document> {
+fn documents(
+    site: &Site,
+    rendered: &[Rendered],
+    budget: usize,
+    analysis: Analysis,
+) -> Vec<Document> {
     let words = (budget / site.pages.len().max(1)).max(MIN_WORDS);
     site.pages
         .par_iter()
         .zip(rendered)
-        .map_init(Analyzer::new, |analyzer, (page, out)| {
-            let values = stored_values(site, page, out, words);
-            let mut terms: [Vec<(String, u32)>; 3] = Default::default();
-            let mut lengths = [0; 3];
-            for field in 0..FIELDS.len() {
-                (terms[field], lengths[field]) = analyzer.terms(&values[field]);
-            }
-            Document {
-                values,
-                terms,
-                lengths,
-            }
-        })
+        .map_init(
+            || Analyzer::new(analysis),
+            |analyzer, (page, out)| {
+                let values = stored_values(site, page, out, words);
+                let mut terms: [Vec<(String, u32)>; 3] = Default::default();
+                let mut lengths = [0; 3];
+                for field in 0..FIELDS.len() {
+                    (terms[field], lengths[field]) = analyzer.terms(&values[field]);
+                }
+                Document {
+                    values,
+                    terms,
+                    lengths,
+                }
+            },
+        )
         .collect()
 }
 
-/// elasticlunr's analysis of text: its English tokenizer, then its pipeline (trimmer, stop
-/// words, Porter stemmer) on each token. A token's term depends on the token alone, and a site
+/// elasticlunr's analysis of text: its tokenizer, then the language's pipeline (for English:
+/// trimmer, stop words, Porter stemmer) on each token. A token's term depends on the token alone, and a site
 /// repeats its words, so each distinct token goes through the pipeline once per worker (the
 /// pipeline is not `Send`): at 10 000 pages the index took 2.1 G instructions before, 1.4 G after.
 struct Analyzer {
-    english: English,
     pipeline: Pipeline,
     /// Token as written -> its term's number in `terms`; `None` when the pipeline drops it.
     seen: HashMap<String, Option<u32>>,
@@ -92,12 +110,9 @@ struct Analyzer {
 }
 
 impl Analyzer {
-    fn new() -> Analyzer {
-        let english = English::new();
-        let pipeline = english.make_pipeline();
+    fn new(analysis: Analysis) -> Analyzer {
         Analyzer {
-            english,
-            pipeline,
+            pipeline: analysis.pipeline(),
             seen: HashMap::new(),
             numbers: HashMap::new(),
             terms: Vec::new(),
@@ -131,10 +146,11 @@ impl Analyzer {
         if let Some(&known) = self.seen.get(piece) {
             return known;
         }
-        // One piece tokenizes to one token: elasticlunr's own tokenizer, then its pipeline.
+        // One piece tokenizes to one token: elasticlunr's own tokenizer (the same for every
+        // language weft stems), then the pipeline.
         let term = self
             .pipeline
-            .run(self.english.tokenize(piece))
+            .run(elasticlunr::lang::tokenize_whitespace(piece))
             .into_iter()
             .next();
         let number = term.map(|term| {
@@ -181,10 +197,10 @@ fn stored_values(site: &Site, page: &Page, out: &Rendered, words: usize) -> [Str
 /// documents one at a time, in one thread, into a trie of `BTreeMap`s that serde then walks:
 /// that was a sixth of a 10 000-page build. Here the terms come from every page in parallel
 /// and the trie is written straight from the sorted terms.
-fn write_index(out: &mut Vec<u8>, docs: &[Document]) {
+fn write_index(out: &mut Vec<u8>, docs: &[Document], analysis: Analysis) {
     let refs = Refs::new(docs.len());
     out.extend_from_slice(br#"{"fields":["title","section","body","url"],"pipeline":"#);
-    serde_json::to_writer(&mut *out, &English::new().make_pipeline()).expect("JSON to memory");
+    serde_json::to_writer(&mut *out, &analysis.pipeline()).expect("JSON to memory");
     out.extend_from_slice(br#","ref":"id","version":""#);
     out.extend_from_slice(elasticlunr::ELASTICLUNR_VERSION.as_bytes());
     out.extend_from_slice(br#"","index":{"#);
@@ -236,7 +252,14 @@ fn write_index(out: &mut Vec<u8>, docs: &[Document]) {
             format!(r#":{{"body":{body},"section":{section},"title":{title},"url":0}}"#).as_bytes(),
         );
     }
-    out.extend_from_slice(format!(r#"}},"length":{}}},"lang":"English"}}"#, docs.len()).as_bytes());
+    out.extend_from_slice(
+        format!(
+            r#"}},"length":{}}},"lang":"{}"}}"#,
+            docs.len(),
+            analysis.name()
+        )
+        .as_bytes(),
+    );
 }
 
 /// Document refs (their numbers as text) and the order elasticlunr-rs's string keys sort them
@@ -564,7 +587,12 @@ mod tests {
     /// The index of `documents(site, rendered, budget)`, parsed.
     fn index_json(site: &Site, rendered: &[Rendered], budget: usize) -> serde_json::Value {
         let mut out = Vec::new();
-        write_index(&mut out, &documents(site, rendered, budget));
+        let analysis = Analysis::English;
+        write_index(
+            &mut out,
+            &documents(site, rendered, budget, analysis),
+            analysis,
+        );
         serde_json::from_slice(&out).unwrap()
     }
 
@@ -610,35 +638,43 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_index_is_byte_for_byte_what_elasticlunr_rs_writes() {
+    /// An [`Analysis`] as elasticlunr-rs's `Language`, for its own index to be built by it.
+    struct AsLanguage(Analysis);
+
+    impl elasticlunr::Language for AsLanguage {
+        fn name(&self) -> String {
+            self.0.name().to_string()
+        }
+
+        fn code(&self) -> String {
+            String::new()
+        }
+
+        fn tokenize(&self, text: &str) -> Vec<String> {
+            elasticlunr::lang::tokenize_whitespace(text)
+        }
+
+        fn make_pipeline(&self) -> Pipeline {
+            self.0.pipeline()
+        }
+    }
+
+    /// Asserts that weft writes for `texts` what elasticlunr-rs writes (with the short floats).
+    fn assert_written_as_elasticlunr_rs_writes(analysis: Analysis, texts: &[&str]) {
         use elasticlunr::IndexBuilder;
         use serde::Serialize;
-        // Twelve and more documents, so "10" sorts before "2"; repeated, stemmed, stop and
-        // empty-after-trimming words; prefixes of other terms; quotes, backslashes, accents,
-        // a control character and a character outside the BMP.
-        let texts = [
-            "Child labour in Kenya — the running runner runs",
-            "labour labour LABOUR: child-labour \\ \"quoted\" words",
-            "Élan café naïve 𝔘nicode \u{1} tab\there",
-            "a the of and ... --- !!! (1998) 1998 19",
-            "run running runs ran rune runes",
-            "programme programmes programming",
-            "",
-            "x",
-            "xy xyz xyzw",
-            "Kenya Kenyan Kenyans",
-            "donor donors USD 29.5 million",
-            "the end",
-            "ILO IPEC IPEC-wide",
-        ];
-        let mut oracle = IndexBuilder::new()
+        let builder = match analysis {
+            // elasticlunr-rs's own English, as the index was always checked against.
+            Analysis::English => IndexBuilder::new(),
+            _ => IndexBuilder::with_language(Box::new(AsLanguage(analysis))),
+        };
+        let mut oracle = builder
             .add_fields(FIELDS)
             .add_field_with_tokenizer("url", Box::new(|_: &str| Vec::new()))
             .set_ref("id")
             .save_docs(true)
             .build();
-        let mut analyzer = Analyzer::new();
+        let mut analyzer = Analyzer::new(analysis);
         let mut docs = Vec::new();
         for (i, text) in texts.iter().enumerate() {
             let values = [
@@ -667,11 +703,47 @@ mod tests {
             ))
             .unwrap();
         let mut ours = Vec::new();
-        write_index(&mut ours, &docs);
+        write_index(&mut ours, &docs, analysis);
         assert_eq!(
             String::from_utf8(ours).unwrap(),
-            String::from_utf8(expected).unwrap()
+            String::from_utf8(expected).unwrap(),
+            "{analysis:?}"
         );
+    }
+
+    /// Twelve and more documents, so "10" sorts before "2"; repeated, stemmed, stop and
+    /// empty-after-trimming words; prefixes of other terms; quotes, backslashes, accents, a
+    /// control character and a character outside the BMP; elisions and apostrophes.
+    const TEXTS: [&str; 17] = [
+        "Child labour in Kenya — the running runner runs",
+        "labour labour LABOUR: child-labour \\ \"quoted\" words",
+        "Élan café naïve 𝔘nicode \u{1} tab\there",
+        "a the of and ... --- !!! (1998) 1998 19",
+        "run running runs ran rune runes",
+        "programme programmes programming",
+        "",
+        "x",
+        "xy xyz xyzw",
+        "Kenya Kenyan Kenyans",
+        "donor donors USD 29.5 million",
+        "the end",
+        "ILO IPEC IPEC-wide",
+        "Les enfants de l'OIT, qu'il travaille aujourd\u{2019}hui : 29,5 millions",
+        "l' d\u{2019} ' \u{2019}\u{2019} « travail » travaux travailleurs",
+        "Los niños trabajadores de las Américas; el trabajo infantil",
+        "Die Kinder und die Kinderarbeit",
+    ];
+
+    #[test]
+    fn the_index_is_byte_for_byte_what_elasticlunr_rs_writes() {
+        for analysis in [
+            Analysis::English,
+            Analysis::French,
+            Analysis::Spanish,
+            Analysis::Unstemmed,
+        ] {
+            assert_written_as_elasticlunr_rs_writes(analysis, &TEXTS);
+        }
     }
 
     #[test]

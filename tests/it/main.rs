@@ -18,6 +18,7 @@ mod publish;
 mod safety;
 mod scaffold;
 mod search_browser;
+mod search_languages;
 mod serve;
 mod shortcodes;
 mod site;

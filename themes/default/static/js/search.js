@@ -4,7 +4,12 @@
    with the query's words marked. Each document stores its URL path relative to the site root,
    found as the folder above this page (search/), so links work under any base path and from
    disk (where a folder's index.html is named). Its words come from the status element's data
-   attributes, written by the theme in the page's language. */
+   attributes, written by the theme in the page's language.
+   Queries go through the pipeline the index names, so they are cut, trimmed and stemmed by the
+   rules of the index's language: elasticlunr's English built in; weft's own trimmer and French
+   elision, defined here as src/output/search/language.rs defines them; French and Spanish stop
+   words and stemmers from lunr-languages (js/lunr-languages/, beside this script), loaded only
+   when the index names them. */
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
@@ -48,14 +53,18 @@
     resultForms = {};
   }
 
-  if (!window.elasticlunr || !window.weftSearchIndex) {
+  function unavailable() {
     status.textContent = words.unavailable || "";
-    return;
   }
+  var elasticlunr = window.elasticlunr;
+  if (!elasticlunr || !window.weftSearchIndex) return unavailable();
 
   var MAX_RESULTS = 50;
   var SNIPPET_WORDS = 32;
-  var index = window.elasticlunr.Index.load(window.weftSearchIndex);
+  var scripts = new URL(".", document.currentScript.src);
+  var index = null;
+  /* The index's pipeline less its stop-word filter, for the words of a snippet. */
+  var wordPipeline = null;
   var root = new URL("../", window.location.href);
   var fromDisk = window.location.protocol === "file:";
   var fields = { title: { boost: 3 }, section: { boost: 1 }, body: { boost: 1 } };
@@ -65,17 +74,14 @@
     return fromDisk && url.charAt(url.length - 1) === "/" ? url + "index.html" : url;
   }
 
-  function stemOf(word) {
-    var w = word.toLowerCase().replace(/^[^\w\u00C0-\uFFFF]+|[^\w\u00C0-\uFFFF]+$/g, "");
-    return w ? window.elasticlunr.stemmer(w) : "";
-  }
-
-  /* The index of the query stem `word` starts with (prefix, as the search expands), or -1. */
+  /* The index of the query stem a term of `word` starts with (prefix, as the search expands),
+     or -1. A stop word is marked too when it begins with a query word. */
   function matchOf(word, stems) {
-    var s = stemOf(word);
-    if (!s) return -1;
-    for (var i = 0; i < stems.length; i++) {
-      if (s.indexOf(stems[i]) === 0) return i;
+    var terms = wordPipeline.run(elasticlunr.tokenizer(word));
+    for (var t = 0; t < terms.length; t++) {
+      for (var i = 0; i < stems.length; i++) {
+        if (terms[t].indexOf(stems[i]) === 0) return i;
+      }
     }
     return -1;
   }
@@ -141,6 +147,7 @@
   }
 
   function run(query) {
+    if (!index) return;
     query = query.trim();
     list.textContent = "";
     if (!query) {
@@ -149,7 +156,7 @@
     }
     var hits = index.search(query, { fields: fields, bool: "AND", expand: true });
     if (!hits.length) hits = index.search(query, { fields: fields, bool: "OR", expand: true });
-    var stems = index.pipeline.run(window.elasticlunr.tokenizer(query));
+    var stems = index.pipeline.run(elasticlunr.tokenizer(query));
     var shown = hits.slice(0, MAX_RESULTS);
     for (var i = 0; i < shown.length; i++) list.appendChild(result(shown[i], stems));
     var n = hits.length;
@@ -184,9 +191,68 @@
     remember(input.value);
   });
 
-  var initial = new URLSearchParams(window.location.search).get("q");
-  if (initial) {
-    input.value = initial;
-    run(initial);
+  /* weft's pipeline functions (src/output/search/language.rs): what is neither a letter nor a
+     digit trimmed from both ends of a word (Rust's char::is_alphanumeric); and the elided
+     article before a French word dropped ("l'OIT" is found by "OIT"). */
+  var TRIMMED = /^[^\p{Alphabetic}\p{N}]+|[^\p{Alphabetic}\p{N}]+$/gu;
+  var ELIDED = /^(?:c|d|j|l|m|n|s|t|qu|jusqu|lorsqu|puisqu|quoiqu)['\u2019]([\s\S]+)$/;
+  elasticlunr.Pipeline.registerFunction(function (token) {
+    return token.replace(TRIMMED, "") || undefined;
+  }, "weft-trimmer");
+  elasticlunr.Pipeline.registerFunction(function (token) {
+    var elided = ELIDED.exec(token);
+    return elided ? elided[1] : token;
+  }, "weft-elision-fr");
+
+  /* lunr-languages is written for lunr, which elasticlunr.js also defines as `lunr`, less the
+     helper its stop-word filters are made with. */
+  window.lunr = window.lunr || elasticlunr;
+  elasticlunr.generateStopWordFilter = function (words) {
+    var stop = Object.create(null);
+    words.forEach(function (w) { stop[w] = true; });
+    return function (token) {
+      return token && !stop[token] ? token : undefined;
+    };
+  };
+
+  /* lunr-languages' scripts for the functions the index names and nobody registered yet
+     ("stemmer-fr": lunr.fr.js, after the stemmers' common support). */
+  function languageScripts(names) {
+    var files = [];
+    names.forEach(function (name) {
+      var code = /-([a-z]{2})$/.exec(name);
+      if (elasticlunr.Pipeline.getRegisteredFunction(name) || !code) return;
+      var file = "lunr-languages/lunr." + code[1] + ".js";
+      if (files.indexOf(file) < 0) files.push(file);
+    });
+    return files.length ? ["lunr-languages/lunr.stemmer.support.js"].concat(files) : [];
   }
+
+  /* Adds `files` one after another (each needs the one before), then calls `done`. A
+     <script> loads from file: where fetch() may not. */
+  function load(files, done) {
+    if (!files.length) return done();
+    var script = document.createElement("script");
+    script.src = new URL(files[0], scripts).href;
+    script.onload = function () { load(files.slice(1), done); };
+    script.onerror = unavailable;
+    document.head.appendChild(script);
+  }
+
+  function start() {
+    var names = window.weftSearchIndex.pipeline;
+    try {
+      index = elasticlunr.Index.load(window.weftSearchIndex);
+      wordPipeline = elasticlunr.Pipeline.load(names.filter(function (name) {
+        return name.indexOf("stopWordFilter") !== 0;
+      }));
+    } catch (e) {
+      return unavailable();
+    }
+    if (input.value.trim()) run(input.value);
+  }
+
+  var initial = new URLSearchParams(window.location.search).get("q");
+  if (initial) input.value = initial;
+  load(languageScripts(window.weftSearchIndex.pipeline), start);
 })();
