@@ -44,6 +44,7 @@ pub fn environment(
     let base = base_path.to_string();
     env.add_function("url", move |path: &str| site_url(&urls, &base, path));
     env.add_filter("thousands", thousands);
+    env.add_filter("index_by", index_by);
     strings.register(&mut env);
     (env, errors)
 }
@@ -135,6 +136,23 @@ fn render_partial(state: &State, name: &str, args: Kwargs) -> Result<Value, mini
         ..Value::from(args)
     })?;
     Ok(Value::from_safe_string(html))
+}
+
+/// `collections.countries | index_by("extra.iso_numeric")`: a map from each item's value at the
+/// dotted path (as a string) to the item; items without it are left out, the first of equal
+/// keys kept. Lets a template look entities up by a key (the world map, by ISO code).
+fn index_by(items: Value, path: &str) -> Result<Value, minijinja::Error> {
+    let mut map = std::collections::BTreeMap::new();
+    for item in items.try_iter()? {
+        let mut key = item.clone();
+        for part in path.split('.') {
+            key = key.get_attr(part).unwrap_or(Value::UNDEFINED);
+        }
+        if !key.is_undefined() && !key.is_none() {
+            map.entry(key.to_string()).or_insert(item);
+        }
+    }
+    Ok(Value::from(map))
 }
 
 /// `29500000 | thousands` -> `29,500,000`.
@@ -701,6 +719,19 @@ mod tests {
             Some(Some("item.title".into()))
         );
         assert_eq!(find("{{ page.title }}", &none), None);
+    }
+
+    #[test]
+    fn index_by_maps_items_by_a_dotted_key() {
+        let items = Value::from_serialize(serde_json::json!([
+            {"title": "Kenya", "extra": {"iso": "404"}},
+            {"title": "Nowhere", "extra": {}},
+            {"title": "Kenya again", "extra": {"iso": "404"}}
+        ]));
+        let map = index_by(items, "extra.iso").unwrap();
+        assert_eq!(map.len(), Some(1));
+        let kenya = map.get_item(&Value::from("404")).unwrap();
+        assert_eq!(kenya.get_attr("title").unwrap().as_str(), Some("Kenya"));
     }
 
     #[test]

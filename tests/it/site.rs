@@ -869,3 +869,20 @@ fn every_page_has_its_language_and_its_two_alternates() {
     }
     assert_eq!(pages, 3 * 173, "pages checked");
 }
+
+/// The world map's tooltips name the site's countries in the page's language.
+#[test]
+fn the_map_names_the_countries_in_each_language() {
+    for (lang, tanzania) in [
+        ("en", "United Republic of Tanzania"),
+        ("fr", "République-Unie de Tanzanie"),
+        ("es", "República Unida de Tanzanía"),
+    ] {
+        let countries = Page::open(&in_lang(lang, "countries/"));
+        let title = countries
+            .select("svg.world-map [data-iso='834'] > title")
+            .first()
+            .map(|t| text(*t));
+        assert_eq!(title.as_deref(), Some(tanzania), "{lang}");
+    }
+}
