@@ -12,8 +12,18 @@
 //! ([`Fast::finish_pages`]). The shared template values are patched, not remade
 //! (`render::Shared::update`).
 //!
-//! It uses the build's own stages (`frontmatter::parse`, `xref`, `markdown::render`,
-//! `render::render_page`, `render::site`, [`crate::site_outputs`]), never its own rendering.
+//! A site in several languages keeps one such state per language's view, made as the full
+//! build makes them (`languages::split` and `languages::view`; the default language's names
+//! as every other's fallback, its front-matter references resolved once and shared, since a
+//! `PageId` is the same page in every view). An edited source is merged again into every
+//! view (its translations may turn stale or current again; pages without a translation show
+//! its text); an edited translation is merged again over its source in its own view only.
+//! A page whose title or URL changed in any language is rendered again in every language
+//! (`page.translations`). A translation added or removed takes a full build.
+//!
+//! It uses the build's own stages (`frontmatter::parse`, `languages`, `xref`,
+//! `markdown::render_in`, `render::render_page`, `render::site`, [`crate::site_outputs`],
+//! `feeds::sitemap`), never its own rendering.
 //! Whenever anything is off the fast path, or any error appears, it returns `None` and the
 //! caller does a full build (which also reports the errors exactly as `weft build` does).
 //! No IO.
