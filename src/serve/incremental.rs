@@ -449,18 +449,20 @@ impl Fast {
     }
 
     /// After a change every page of a view sees, renders those views whole (the pages `apply`
-    /// rendered included); `None` when nothing is pending or rendering failed (a full build
-    /// then reports the errors).
-    pub fn finish_pages(&mut self, current: &Snapshot) -> Option<Snapshot> {
+    /// rendered included); returns the snapshot and how many pages were rendered, or `None`
+    /// when nothing is pending or rendering failed (a full build then reports the errors).
+    pub fn finish_pages(&mut self, current: &Snapshot) -> Option<(Snapshot, usize)> {
         if !self.pending() {
             return None;
         }
         // The same paths as before (no page came or went), so each is replaced in place.
         let mut map = current.outputs.clone();
+        let mut rendered = 0;
         for index in 0..self.views.len() {
             if !std::mem::take(&mut self.views[index].pending_all) {
                 continue;
             }
+            rendered += self.views[index].site.pages.len();
             let inputs = self.views[index].inputs(self.ctx(index));
             let (outputs, errors) = render::site(&inputs, &render::Keep);
             if !errors.is_empty() {
@@ -470,7 +472,7 @@ impl Fast {
                 map.insert(o.path, Arc::new(o.bytes));
             }
         }
-        Some(self.snapshot(map, current))
+        Some((self.snapshot(map, current), rendered))
     }
 
     /// The site-wide files, made again after a fast rebuild; `None` when they are current.

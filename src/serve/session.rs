@@ -304,9 +304,10 @@ impl Session {
             return Some(update);
         };
         early(self.current.clone(), &update);
-        let next = fast.finish_pages(&self.current)?;
+        let (next, rendered) = fast.finish_pages(&self.current)?;
         let mut rest = self.swap(next);
-        rest.rendered = self.current.pages;
+        // In a site of several languages, only the views a change reached are rendered whole.
+        rest.rendered = rendered;
         rest.took = start.elapsed();
         Some(rest)
     }
