@@ -967,3 +967,65 @@ fn a_new_or_removed_translation_rebuilds_the_site() {
     assert!(edited(&mut session, "news/c/index.es.md").full);
     assert_eq!(served(&mut session), full_build(site.root()).unwrap());
 }
+
+/// A shortcode called only in a translation: a change of its template renders that page, in
+/// its language, and nothing else.
+#[test]
+fn a_shortcode_called_in_a_translation_renders_only_that_page() {
+    let site = TestSite::fixture("serve-site");
+    use_languages(&site);
+    site.write(
+        "templates/shortcodes/flag.html",
+        "<mark>{{ text }}</mark>\n",
+    );
+    let f = "content/news/a.fr.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(
+        f,
+        format!("{text}\nDrapeau : {{{{ flag(text=\"tard\") }}}}\n"),
+    );
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().unwrap();
+    session.warm();
+    site.write(
+        "templates/shortcodes/flag.html",
+        "<strong>{{ text }}</strong>\n",
+    );
+    let update = templates_changed(&mut session);
+    assert!(!update.full);
+    assert_eq!(update.rendered, 1);
+    assert_eq!(update.changed, ["fr/news/a/index.html"]);
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}
+
+/// The environment made anew for a shortcode change has the globals a full build's has
+/// (`data`, `lang`): pages whose templates read them still take the fast path.
+#[test]
+fn a_shortcode_change_keeps_the_data_and_lang_globals() {
+    let site = TestSite::fixture("serve-site");
+    use_plain_theme(&site, false);
+    site.write("data/facts.toml", "motto = \"Decent work\"\n");
+    let page = fs::read_to_string(site.path("themes/plain/templates/page.html")).unwrap();
+    site.write(
+        "themes/plain/templates/page.html",
+        page.replace("<main>", "<main>{{ data.facts.motto }} {{ lang }}"),
+    );
+    site.write(
+        "templates/shortcodes/flag.html",
+        "<mark>{{ text }}</mark>\n",
+    );
+    let f = "content/news/b.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(f, format!("{text}\nFlag: {{{{ flag(text=\"late\") }}}}\n"));
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().unwrap();
+    session.warm();
+    site.write(
+        "templates/shortcodes/flag.html",
+        "<strong>{{ text }}</strong>\n",
+    );
+    let update = templates_changed(&mut session);
+    assert!(!update.full);
+    assert_eq!(update.changed, ["news/b/index.html"]);
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}
