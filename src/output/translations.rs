@@ -47,16 +47,10 @@ impl Languages {
             })
             .collect::<Vec<_>>();
         let translations = (0..default.pages.len())
-            .map(|id| Value::from(sites.iter().map(|s| translation(s, id)).collect::<Vec<_>>()))
+            .map(|id| translations(sites, id))
             .collect();
         let originals = (0..default.pages.len())
-            .map(|id| {
-                Value::from_iter([
-                    ("url", Value::from(default.url(id))),
-                    ("permalink", Value::from(permalink(default, id))),
-                    ("title", Value::from(default.page(id).title())),
-                ])
-            })
+            .map(|id| original(default, id))
             .collect();
         Some(Languages {
             list: Value::from(list),
@@ -64,6 +58,16 @@ impl Languages {
             translations,
             originals,
         })
+    }
+
+    /// Makes page `id`'s values again from every language's view, after an edit (`weft
+    /// serve`); whether they changed, which every language's page `id` shows.
+    pub fn update(&mut self, sites: &[&Site], id: PageId) -> bool {
+        let (translations, original) = (translations(sites, id), original(sites[0], id));
+        let changed = translations != self.translations[id] || original != self.originals[id];
+        self.translations[id] = translations;
+        self.originals[id] = original;
+        changed
     }
 
     /// The view of language `index` (the order [`Languages::new`] was given).
@@ -97,6 +101,20 @@ impl Current<'_> {
             self.languages.originals[id].clone()
         }
     }
+}
+
+/// `page.translations` of page `id`.
+fn translations(sites: &[&Site], id: PageId) -> Value {
+    Value::from(sites.iter().map(|s| translation(s, id)).collect::<Vec<_>>())
+}
+
+/// `page.original` of page `id`, from the default language's view.
+fn original(default: &Site, id: PageId) -> Value {
+    Value::from_iter([
+        ("url", Value::from(default.url(id))),
+        ("permalink", Value::from(permalink(default, id))),
+        ("title", Value::from(default.page(id).title())),
+    ])
 }
 
 fn translation(site: &Site, id: PageId) -> Value {

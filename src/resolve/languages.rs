@@ -110,18 +110,24 @@ pub fn version_of(fm: &FrontMatter, body: &str) -> String {
 pub fn view(sources: &[Parsed], translations: &Translations, lang_prefix: &str) -> Vec<Parsed> {
     sources
         .iter()
-        .map(|source| match translations.get(&source.path) {
-            Some(translation) => merged(source, translation, lang_prefix),
-            None => Parsed {
-                front_matter: FrontMatter {
-                    aliases: prefixed(&source.front_matter.aliases, lang_prefix),
-                    ..source.front_matter.clone()
-                },
-                origin: Origin::Fallback,
-                ..source.clone()
-            },
-        })
+        .map(|source| view_page(source, translations.get(&source.path), lang_prefix))
         .collect()
+}
+
+/// One page of [`view`]: `translation` merged over `source`, or without one the source as a
+/// fallback (`weft serve` merges an edited page again this way).
+pub fn view_page(source: &Parsed, translation: Option<&Parsed>, lang_prefix: &str) -> Parsed {
+    match translation {
+        Some(translation) => merged(source, translation, lang_prefix),
+        None => Parsed {
+            front_matter: FrontMatter {
+                aliases: prefixed(&source.front_matter.aliases, lang_prefix),
+                ..source.front_matter.clone()
+            },
+            origin: Origin::Fallback,
+            ..source.clone()
+        },
+    }
 }
 
 /// A translation over its source: its prose, the source's references, the rest its own where

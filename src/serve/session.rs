@@ -9,6 +9,9 @@
 //!   sections and entities): those pages are re-parsed, references and backlinks recomputed,
 //!   and only the pages whose HTML can change are rendered again (when every page's context
 //!   changed, the directly affected pages are handed to the caller first, then all are);
+//!   In a site of several languages this holds in every language at once: an edit of a
+//!   translation renders its page in that language, an edit of a source its page in every
+//!   language (translations marked stale or current again, pages falling back to it);
 //! - otherwise through [`crate::build_files`] itself, from the files in memory.
 //!
 //! Either way the outputs are exactly the bytes a fresh `weft build` with the same options
@@ -306,9 +309,10 @@ impl Session {
             return Some(update);
         };
         early(self.current.clone(), &update);
-        let next = fast.finish_pages(&self.current)?;
+        let (next, rendered) = fast.finish_pages(&self.current)?;
         let mut rest = self.swap(next);
-        rest.rendered = self.current.pages;
+        // In a site of several languages, only the views a change reached are rendered whole.
+        rest.rendered = rendered;
         rest.took = start.elapsed();
         Some(rest)
     }

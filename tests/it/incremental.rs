@@ -115,6 +115,8 @@ struct Walk {
     created: Vec<String>,
     broken: BTreeMap<String, String>,
     step: usize,
+    /// The site has French and Spanish translations ([`use_languages`]): steps also edit them.
+    languages: bool,
 }
 
 impl Walk {
@@ -140,7 +142,10 @@ impl Walk {
         let file = format!("content/{page}");
         let text = fs::read_to_string(site.path(&file)).unwrap_or_default();
         let mut touched = BTreeSet::from([page.clone()]);
-        let op = self.rng.below(17);
+        let op = self.rng.below(if self.languages { 21 } else { 17 });
+        if op >= 17 || (op == 9 && is_translation(&page)) {
+            return self.translation_step(site);
+        }
         let what = match op {
             0 | 1 => {
                 site.write(&file, format!("{text}\nA new paragraph {n}.\n"));
@@ -267,7 +272,8 @@ impl Walk {
                 let i = self.rng.below(self.created.len());
                 let rel = self.created.remove(i);
                 site.remove(&format!("content/{rel}"));
-                touched = BTreeSet::from([rel]);
+                touched = BTreeSet::from([rel.clone()]);
+                touched.extend(remove_translation(site, &rel));
                 "delete a page"
             }
             14 if !self.created.is_empty() => {
@@ -280,7 +286,8 @@ impl Walk {
                 )
                 .unwrap();
                 self.created.push(new.clone());
-                touched = BTreeSet::from([old, new]);
+                touched = BTreeSet::from([old.clone(), new]);
+                touched.extend(remove_translation(site, &old));
                 "rename a page"
             }
             15 => {
@@ -322,6 +329,128 @@ impl Walk {
     }
 }
 
+impl Walk {
+    /// A step only a site in several languages has: a translation marked current or stale,
+    /// one naming a page by its Spanish name, a translation created or deleted.
+    fn translation_step(&mut self, site: &TestSite) -> (String, BTreeSet<String>) {
+        let n = self.step;
+        let translations: Vec<String> = pages(site)
+            .into_iter()
+            .filter(|p| is_translation(p))
+            .collect();
+        let page = self.rng.pick(&translations).clone();
+        let file = format!("content/{page}");
+        let text = fs::read_to_string(site.path(&file)).unwrap();
+        let mut touched = BTreeSet::from([page.clone()]);
+        let what = match self.rng.below(4) {
+            0 => {
+                let source = page.replace(".fr.md", ".md").replace(".es.md", ".md");
+                site.write(&file, with_translates(&text, &version(site, &source)));
+                "mark a translation current"
+            }
+            1 => {
+                site.write(&file, with_translates(&text, "0000000000"));
+                "mark a translation stale"
+            }
+            2 if page.ends_with(".es.md") => {
+                site.write(&file, format!("{text}\nVéase [[Kenia]] {n}.\n"));
+                "name Kenya in Spanish"
+            }
+            _ => match self.created.iter().find(|p| !p.contains("renamed")) {
+                Some(created) => {
+                    let rel = created.replace(".md", ".fr.md");
+                    let path = format!("content/{rel}");
+                    if site.path(&path).exists() {
+                        site.remove(&path);
+                    } else {
+                        let body = format!("Nouvelle page {n}, sur [[Benin]].\n");
+                        site.write(&path, format!("+++\ntitle = \"Nouveau {n}\"\n+++\n{body}"));
+                    }
+                    touched = BTreeSet::from([rel]);
+                    "create or delete a translation"
+                }
+                None => {
+                    site.write(&file, format!("{text}\nUn paragraphe {n}.\n"));
+                    "append a paragraph to a translation"
+                }
+            },
+        };
+        (
+            format!(
+                "{what} ({})",
+                touched.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            touched,
+        )
+    }
+}
+
+/// Removes the French translation of `rel` if there is one (it would have no source).
+fn remove_translation(site: &TestSite, rel: &str) -> Option<String> {
+    let translation = rel.replace(".md", ".fr.md");
+    let path = format!("content/{translation}");
+    site.path(&path).exists().then(|| {
+        site.remove(&path);
+        translation
+    })
+}
+
+fn is_translation(page: &str) -> bool {
+    page.ends_with(".fr.md") || page.ends_with(".es.md")
+}
+
+/// The version of a source page its translations record (`translates`), as weft computes it.
+fn version(site: &TestSite, source: &str) -> String {
+    let text = fs::read_to_string(site.path(&format!("content/{source}"))).unwrap_or_default();
+    let collections = ["countries", "donors", "programmes"]
+        .map(String::from)
+        .into();
+    match weft::frontmatter::parse(source, &text, &collections) {
+        Ok(p) => weft::languages::version_of(&p.front_matter, &text[p.body_offset..]),
+        // A broken source: any version will do.
+        Err(_) => "0000000000".to_string(),
+    }
+}
+
+/// `text` with its `translates` line set to `version`.
+fn with_translates(text: &str, version: &str) -> String {
+    let line = format!("translates = \"{version}\"");
+    match text.lines().find(|l| l.starts_with("translates = ")) {
+        Some(old) => text.replacen(old, &line, 1),
+        None => insert_key(text, &line),
+    }
+}
+
+/// Declares French and Spanish and translates some pages: up to date (`translates` the
+/// source's version), stale, or never marked; an entity (Kenya) in both, a section, the home
+/// page, plain pages. The rest fall back to the English text.
+fn use_languages(site: &TestSite) {
+    let config = fs::read_to_string(site.path("site.toml")).unwrap();
+    site.write(
+        "site.toml",
+        format!("{config}\n[languages.fr]\nname = \"Français\"\ntitle = \"Le site\"\n[languages.es]\nname = \"Español\"\n"),
+    );
+    let current = "CURRENT";
+    let translations = [
+        ("_index.fr.md", "title = \"Accueil\"\ntranslates = \"CURRENT\"\n", "Bienvenue. Voir [[IPEC]] et [l'histoire du Kenya](@/countries/kenya.md#history).\n"),
+        ("countries/kenya.fr.md", "title = \"Kenya\"\ndescription = \"Un pays d'Afrique de l'Est.\"\ntranslates = \"CURRENT\"\n", "Le Kenya a rejoint l'IPEC tôt.\n\n## History\n\nUn MOU en 1992.\n\n## Today\n\nAvec [[Uganda]].\n"),
+        ("countries/kenya.es.md", "title = \"Kenia\"\ntranslates = \"0000000000\"\n", "Kenia se unió pronto al IPEC.\n\n## History\n\nUn MOU en 1992.\n"),
+        ("news/a.fr.md", "title = \"Première nouvelle\"\ntranslates = \"CURRENT\"\n", "Le premier article. Il renvoie à [[IPEC]].\n"),
+        ("news/b.es.md", "title = \"Segunda noticia\"\n", "La segunda noticia.\n"),
+        ("programmes/ipec/_index.es.md", "title = \"IPEC\"\ndescription = \"Programa Internacional.\"\ntranslates = \"CURRENT\"\n", "El IPEC trabaja en [[Kenia]] y [[Benin]].\n\n<!-- more -->\n\n## Funding\n\nVéase [la financiación](@/programmes/ipec/funding.md).\n"),
+        ("about.es.md", "title = \"Acerca de\"\n", "Sobre este sitio. Menciona [[Benin]].\n"),
+        ("donors/usa.fr.md", "title = \"États-Unis\"\ntranslates = \"CURRENT\"\n", "Le plus grand donateur.\n"),
+    ];
+    for (rel, front, body) in translations {
+        let source = rel.replace(".fr.md", ".md").replace(".es.md", ".md");
+        let front = front.replace(current, &version(site, &source));
+        site.write(
+            &format!("content/{rel}"),
+            format!("+++\n{front}+++\n{body}"),
+        );
+    }
+}
+
 /// Runs `steps` random steps from `seed` and compares every state with a full build.
 /// Returns how many rebuilds took the fast path.
 fn random_walk(site: &TestSite, seed: u64, steps: usize) -> usize {
@@ -333,6 +462,9 @@ fn random_walk(site: &TestSite, seed: u64, steps: usize) -> usize {
         created: Vec::new(),
         broken: BTreeMap::new(),
         step: 0,
+        languages: fs::read_to_string(site.path("site.toml"))
+            .unwrap()
+            .contains("[languages."),
     };
     let mut history = Vec::new();
     let mut fast = 0;
@@ -423,6 +555,7 @@ COLLECTIONS
 <ul>{% for p in page.subsections %}<li>{{ p.title }} {{ p.summary }} {{ p.backlink_count }}</li>{% endfor %}</ul>
 {% for g in page.references %}<h2>{{ g.title }}</h2>{% for i in g.items %}{{ i.target.title }} {{ i.target.summary }} {{ i.relation }} {{ i.line }};{% endfor %}{% endfor %}
 {% for g in page.backlinks %}<h2>{{ g.title }}</h2>{% for i in g.items %}{{ i.source.title }} {{ i.source.description }} {{ i.source.extra | tojson }} {{ i.relation }} {{ i.line }} {{ i.anchor }};{% endfor %}{% endfor %}
+{{ lang }} {{ site.language }} {{ page.lang }} {{ page.stale }} {{ page.untranslated }} {% for t in page.translations %}{{ t.lang }}:{{ t.title }}:{{ t.url }}:{{ t.translated }};{% endfor %} {{ page.original.title if page.original }}
 {{ page.backlink_count }} {% if page.entity %}{{ page.entity.title }} {{ page.entity.summary }}{% endif %} {% if page.parent %}{{ page.parent.title }} {{ page.parent.summary }}{% endif %}
 </main></body></html>
 "#
@@ -685,4 +818,214 @@ fn other_template_changes_and_broken_shortcodes_rebuild_the_site() {
         "{}",
         errors.render(false)
     );
+}
+
+#[test]
+fn random_edits_of_translations_with_the_default_theme_match_a_full_build() {
+    let mut fast = 0;
+    for seed in [0x5eed_0101, 0x5eed_0102] {
+        let site = TestSite::fixture("serve-site");
+        use_languages(&site);
+        fast += random_walk(&site, seed, STEPS);
+    }
+    assert!(fast >= STEPS / 2, "only {fast} fast rebuilds");
+}
+
+#[test]
+fn random_edits_of_translations_with_a_theme_reading_one_collection_match_a_full_build() {
+    let mut fast = 0;
+    for seed in [0x5eed_0103, 0x5eed_0104] {
+        let site = TestSite::fixture("serve-site");
+        use_plain_theme(&site, true);
+        use_languages(&site);
+        fast += random_walk(&site, seed, STEPS);
+    }
+    assert!(fast >= STEPS / 2, "only {fast} fast rebuilds");
+}
+
+#[test]
+fn random_edits_of_translations_with_a_theme_reading_no_collection_match_a_full_build() {
+    let mut fast = 0;
+    for seed in [0x5eed_0105, 0x5eed_0106, 0x5eed_0107] {
+        let site = TestSite::fixture("serve-site");
+        use_plain_theme(&site, false);
+        use_languages(&site);
+        fast += random_walk(&site, seed, STEPS);
+    }
+    assert!(fast >= STEPS, "only {fast} fast rebuilds");
+}
+
+/// A site in three languages, served, with the plain theme showing every page's languages.
+fn served_in_three_languages() -> (TestSite, Session) {
+    let site = TestSite::fixture("serve-site");
+    use_plain_theme(&site, false);
+    use_languages(&site);
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().unwrap();
+    session.warm();
+    (site, session)
+}
+
+fn edited(session: &mut Session, path: &str) -> weft::session::Update {
+    let changes = ChangeSet {
+        content: BTreeSet::from([path.to_string()]),
+        ..ChangeSet::default()
+    };
+    session.apply(&changes, &mut |_, _| {}).unwrap()
+}
+
+fn page_text(session: &Session, path: &str) -> String {
+    String::from_utf8(session.snapshot().outputs[path].to_vec()).unwrap()
+}
+
+#[test]
+fn an_edit_of_a_translation_renders_only_its_page() {
+    let (site, mut session) = served_in_three_languages();
+    let f = "content/news/a.fr.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(f, format!("{text}\nUn ajout tardif.\n"));
+    let update = edited(&mut session, "news/a.fr.md");
+    assert!(!update.full);
+    assert_eq!(update.rendered, 1);
+    assert_eq!(update.changed, ["fr/news/a/index.html"]);
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}
+
+/// An edit of a source's text makes its up-to-date translation stale (and the French page
+/// says so), through the fast path; marking the translation current again clears it.
+#[test]
+fn a_source_edit_makes_its_translations_stale_without_a_full_build() {
+    let (site, mut session) = served_in_three_languages();
+    let kenya = "fr/countries/kenya/index.html";
+    assert!(page_text(&session, kenya).contains("fr fr fr False False"));
+    let f = "content/countries/kenya.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(f, format!("{text}\nKenya ratified C182 in 2001.\n"));
+    let update = edited(&mut session, "countries/kenya.md");
+    assert!(!update.full);
+    // Kenya is rendered again in every language: the English page changes, the French one
+    // turns stale; the Spanish one was stale already, its bytes stay.
+    assert_eq!(update.rendered, 3);
+    assert_eq!(update.changed, ["countries/kenya/index.html", kenya]);
+    assert!(page_text(&session, kenya).contains("fr fr fr True False"));
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+
+    let f = "content/countries/kenya.fr.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    let version = version(&site, "countries/kenya.md");
+    site.write(f, with_translates(&text, &version));
+    let update = edited(&mut session, "countries/kenya.fr.md");
+    assert!(!update.full);
+    assert_eq!(update.changed, [kenya]);
+    assert!(page_text(&session, kenya).contains("fr fr fr False False"));
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}
+
+/// A page without a translation shows the English text in every language: an English edit
+/// reaches them all, and a translation's new title reaches the page in every language (its
+/// `page.translations`).
+#[test]
+fn an_edit_reaches_the_pages_falling_back_to_it_and_titles_reach_every_language() {
+    let (site, mut session) = served_in_three_languages();
+    let f = "content/news/c/index.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(f, format!("{text}\nA caption.\n"));
+    let update = edited(&mut session, "news/c/index.md");
+    assert!(!update.full);
+    for lang in ["", "fr/", "es/"] {
+        let path = format!("{lang}news/c/index.html");
+        assert!(update.changed.contains(&path), "{path}: {update:?}");
+    }
+    assert!(page_text(&session, "es/news/c/index.html").contains("A caption."));
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+
+    let f = "content/news/b.es.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(f, text.replace("Segunda noticia", "La segunda noticia"));
+    let update = edited(&mut session, "news/b.es.md");
+    assert!(!update.full);
+    for lang in ["", "fr/", "es/"] {
+        let path = format!("{lang}news/b/index.html");
+        assert!(update.changed.contains(&path), "{path}: {update:?}");
+        assert!(page_text(&session, &path).contains("es:La segunda noticia:"));
+    }
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}
+
+/// What the fast path cannot do, a full build does: a new translation, a removed one.
+#[test]
+fn a_new_or_removed_translation_rebuilds_the_site() {
+    let (site, mut session) = served_in_three_languages();
+    site.write(
+        "content/news/c/index.es.md",
+        "+++\ntitle = \"Reportaje\"\n+++\nUna historia.\n",
+    );
+    assert!(edited(&mut session, "news/c/index.es.md").full);
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+    session.warm();
+    site.remove("content/news/c/index.es.md");
+    assert!(edited(&mut session, "news/c/index.es.md").full);
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}
+
+/// A shortcode called only in a translation: a change of its template renders that page, in
+/// its language, and nothing else.
+#[test]
+fn a_shortcode_called_in_a_translation_renders_only_that_page() {
+    let site = TestSite::fixture("serve-site");
+    use_languages(&site);
+    site.write(
+        "templates/shortcodes/flag.html",
+        "<mark>{{ text }}</mark>\n",
+    );
+    let f = "content/news/a.fr.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(
+        f,
+        format!("{text}\nDrapeau : {{{{ flag(text=\"tard\") }}}}\n"),
+    );
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().unwrap();
+    session.warm();
+    site.write(
+        "templates/shortcodes/flag.html",
+        "<strong>{{ text }}</strong>\n",
+    );
+    let update = templates_changed(&mut session);
+    assert!(!update.full);
+    assert_eq!(update.rendered, 1);
+    assert_eq!(update.changed, ["fr/news/a/index.html"]);
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}
+
+/// The environment made anew for a shortcode change has the globals a full build's has
+/// (`data`, `lang`): pages whose templates read them still take the fast path.
+#[test]
+fn a_shortcode_change_keeps_the_data_and_lang_globals() {
+    let site = TestSite::fixture("serve-site");
+    use_plain_theme(&site, false);
+    site.write("data/facts.toml", "motto = \"Decent work\"\n");
+    let page = fs::read_to_string(site.path("themes/plain/templates/page.html")).unwrap();
+    site.write(
+        "themes/plain/templates/page.html",
+        page.replace("<main>", "<main>{{ data.facts.motto }} {{ lang }}"),
+    );
+    site.write(
+        "templates/shortcodes/flag.html",
+        "<mark>{{ text }}</mark>\n",
+    );
+    let f = "content/news/b.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(f, format!("{text}\nFlag: {{{{ flag(text=\"late\") }}}}\n"));
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().unwrap();
+    session.warm();
+    site.write(
+        "templates/shortcodes/flag.html",
+        "<strong>{{ text }}</strong>\n",
+    );
+    let update = templates_changed(&mut session);
+    assert!(!update.full);
+    assert_eq!(update.changed, ["news/b/index.html"]);
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
 }
