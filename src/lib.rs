@@ -176,25 +176,35 @@ pub fn build_files_into(
     let default_urls: Vec<String> = (0..sites[0].pages.len())
         .map(|id| sites[0].url(id))
         .collect();
-    let mut resolved = Vec::with_capacity(sites.len());
-    for view in sites {
-        let own;
-        let (view_names, fallback) = if view.lang_prefix.is_empty() {
-            (&names, None)
-        } else {
-            let (view_names, name_errors) = Names::new(&view);
-            errors.extend(name_errors);
-            own = view_names;
-            (&own, Some(&names))
-        };
-        let r = resolve_view(
-            view,
-            (view_names, fallback),
-            (&front_refs, &default_urls),
-            (&files.templates, &strings),
-            &data,
-            &mut errors,
-        );
+    // The languages are cross-linked side by side: one's serial steps (its model's names, the
+    // graph) overlap another's parallel ones (its Markdown).
+    let per_view: Vec<(Resolved, Vec<Error>)> = sites
+        .into_par_iter()
+        .map(|view| {
+            let mut view_errors = Vec::new();
+            let own;
+            let (view_names, fallback) = if view.lang_prefix.is_empty() {
+                (&names, None)
+            } else {
+                let (view_names, name_errors) = Names::new(&view);
+                view_errors.extend(name_errors);
+                own = view_names;
+                (&own, Some(&names))
+            };
+            let r = resolve_view(
+                view,
+                (view_names, fallback),
+                (&front_refs, &default_urls),
+                (&files.templates, &strings),
+                &data,
+                &mut view_errors,
+            );
+            (r, view_errors)
+        })
+        .collect();
+    let mut resolved = Vec::with_capacity(per_view.len());
+    for (r, view_errors) in per_view {
+        errors.extend(view_errors);
         warnings.extend(r.warnings.iter().cloned());
         resolved.push(r);
     }
@@ -207,19 +217,26 @@ pub fn build_files_into(
         inner: sink,
         assets: &files.assets,
     };
+    // Every language renders at once, into the one sink.
+    let per_view: Vec<(Vec<Output>, Vec<Error>)> = resolved
+        .par_iter()
+        .enumerate()
+        .map(|(index, r)| {
+            let inputs = render::Inputs {
+                site: &r.site,
+                graph: &r.graph,
+                rendered: &r.rendered,
+                env: &r.env,
+                sources: &files.templates,
+                serve: options.serve,
+                languages: languages.as_ref().map(|l| l.current(index)),
+            };
+            render_view(&inputs, sink)
+        })
+        .collect();
     let mut outputs = Vec::new();
     let mut errors = Vec::new();
-    for (index, r) in resolved.iter().enumerate() {
-        let inputs = render::Inputs {
-            site: &r.site,
-            graph: &r.graph,
-            rendered: &r.rendered,
-            env: &r.env,
-            sources: &files.templates,
-            serve: options.serve,
-            languages: languages.as_ref().map(|l| l.current(index)),
-        };
-        let (kept, put_errors) = render_view(&inputs, sink);
+    for (kept, put_errors) in per_view {
         outputs.extend(kept);
         errors.extend(put_errors);
     }
