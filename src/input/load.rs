@@ -201,20 +201,34 @@ pub fn data_files(root: &Path, boundary: &Boundary, errors: &mut Vec<Error>) -> 
     for entry in boundary.files(&dir, &shown, errors) {
         let path = relative(&dir, entry.path());
         let file = format!("{shown}{path}");
-        match fs::read(entry.path()).map(String::from_utf8) {
-            Ok(Ok(text)) => files.push(DataFile { path, text }),
-            Ok(Err(_)) => errors.push(
-                Error::new(ErrorKind::NotUtf8, format!("{file} is not valid UTF-8"))
-                    .at(Location::file_only(&file))
-                    .help("save the file as UTF-8"),
-            ),
-            Err(e) => errors.push(
-                Error::new(ErrorKind::Unreadable, format!("cannot read {file}: {e}"))
-                    .at(Location::file_only(&file)),
-            ),
+        if let Some(text) = read_text(entry.path(), &file, errors) {
+            files.push(DataFile { path, text });
         }
     }
     files
+}
+
+/// The text of the file at `path` (shown as `file` in messages); an unreadable file or one that
+/// is not UTF-8 is an error.
+fn read_text(path: &Path, file: &str, errors: &mut Vec<Error>) -> Option<String> {
+    match fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => Some(text),
+        Ok(Err(_)) => {
+            errors.push(
+                Error::new(ErrorKind::NotUtf8, format!("{file} is not valid UTF-8"))
+                    .at(Location::file_only(file))
+                    .help("save the file as UTF-8"),
+            );
+            None
+        }
+        Err(e) => {
+            errors.push(
+                Error::new(ErrorKind::Unreadable, format!("cannot read {file}: {e}"))
+                    .at(Location::file_only(file)),
+            );
+            None
+        }
+    }
 }
 
 /// The UI strings of the theme (from disk, else the built-in default theme's), then the site's
@@ -271,22 +285,13 @@ fn read_strings(
     for entry in boundary.files(dir, shown, errors) {
         let name = relative(dir, entry.path());
         let file = format!("{shown}{name}");
-        match fs::read(entry.path()).map(String::from_utf8) {
-            Ok(Ok(text)) => files.push(StringsFile {
+        if let Some(text) = read_text(entry.path(), &file, errors) {
+            files.push(StringsFile {
                 file,
                 name,
                 text,
                 from_theme,
-            }),
-            Ok(Err(_)) => errors.push(
-                Error::new(ErrorKind::NotUtf8, format!("{file} is not valid UTF-8"))
-                    .at(Location::file_only(&file))
-                    .help("save the file as UTF-8"),
-            ),
-            Err(e) => errors.push(
-                Error::new(ErrorKind::Unreadable, format!("cannot read {file}: {e}"))
-                    .at(Location::file_only(&file)),
-            ),
+            });
         }
     }
     files
