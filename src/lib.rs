@@ -135,26 +135,34 @@ pub fn build_files_into(
     });
     let (split, split_errors) = languages::split(parsed, &files.config);
     errors.extend(split_errors);
-    let other_docs: Vec<(String, Vec<model::Parsed>)> = split
-        .translations
-        .iter()
-        .map(|(code, translations)| {
-            let docs = languages::view(&split.sources, translations, &format!("{code}/"));
-            (code.clone(), docs)
-        })
-        .collect();
-    // Every language's model first: a page's context names its URL in every language.
-    let (site, site_errors) = Site::new(files.config.clone(), split.sources);
-    errors.extend(site_errors);
-    let mut sites = vec![site];
-    for (code, docs) in other_docs {
-        let (view, view_errors) = Site::in_language(files.config.clone(), docs, &code);
+    // Every language's model first (side by side): a page's context names its URL in every
+    // language. Each other language's documents are its translations merged over the sources.
+    let config = &files.config;
+    let (default, others) = rayon::join(
+        || Site::new(config.clone(), split.sources.clone()),
+        || {
+            let translations: Vec<(&String, &languages::Translations)> =
+                split.translations.iter().collect();
+            translations
+                .into_par_iter()
+                .map(|(code, translations)| {
+                    let docs = languages::view(&split.sources, translations, &format!("{code}/"));
+                    Site::in_language(config.clone(), docs, code)
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    drop(split);
+    let mut sites = Vec::with_capacity(1 + others.len());
+    for (view, view_errors) in std::iter::once(default).chain(others) {
         errors.extend(view_errors);
         sites.push(view);
     }
-    for view in &sites {
-        errors.extend(view.output_conflicts(&other_outputs(view, &files.assets)));
-    }
+    let conflicts: Vec<Vec<Error>> = sites
+        .par_iter()
+        .map(|view| view.output_conflicts(&other_outputs(view, &files.assets)))
+        .collect();
+    errors.extend(conflicts.into_iter().flatten());
     let (names, name_errors) = Names::new(&sites[0]);
     errors.extend(name_errors);
     // References are typed once, on the source, in the default language: resolved once, they
@@ -217,36 +225,44 @@ pub fn build_files_into(
         inner: sink,
         assets: &files.assets,
     };
-    // Every language renders at once, into the one sink.
-    let per_view: Vec<(Vec<Output>, Vec<Error>)> = resolved
-        .par_iter()
-        .enumerate()
-        .map(|(index, r)| {
-            let inputs = render::Inputs {
-                site: &r.site,
-                graph: &r.graph,
-                rendered: &r.rendered,
-                env: &r.env,
-                sources: &files.templates,
-                serve: options.serve,
-                languages: languages.as_ref().map(|l| l.current(index)),
-            };
-            render_view(&inputs, sink)
-        })
-        .collect();
+    // Every language renders at once, into the one sink; the sitemap of all of them meanwhile.
+    let multilingual = resolved.len() > 1;
+    let (per_view, sitemap) = rayon::join(
+        || {
+            resolved
+                .par_iter()
+                .enumerate()
+                .map(|(index, r)| {
+                    let inputs = render::Inputs {
+                        site: &r.site,
+                        graph: &r.graph,
+                        rendered: &r.rendered,
+                        env: &r.env,
+                        sources: &files.templates,
+                        serve: options.serve,
+                        languages: languages.as_ref().map(|l| l.current(index)),
+                    };
+                    render_view(&inputs, sink)
+                })
+                .collect::<Vec<_>>()
+        },
+        || {
+            // A site in one language has its sitemap among its site-wide files.
+            let sites: Vec<&Site> = resolved.iter().map(|r| &r.site).collect();
+            multilingual
+                .then(|| feeds::sitemap(&sites).map(|o| sink.put(o)))
+                .flatten()
+        },
+    );
     let mut outputs = Vec::new();
     let mut errors = Vec::new();
     for (kept, put_errors) in per_view {
         outputs.extend(kept);
         errors.extend(put_errors);
     }
-    if resolved.len() > 1 {
-        let sites: Vec<&Site> = resolved.iter().map(|r| &r.site).collect();
-        let sitemap = feeds::sitemap(&sites).map(|o| sink.put(o));
-        let (kept, put_errors) = render::gather(sitemap);
-        outputs.extend(kept);
-        errors.extend(put_errors);
-    }
+    let (kept, put_errors) = render::gather(sitemap);
+    outputs.extend(kept);
+    errors.extend(put_errors);
     if !errors.is_empty() {
         return Err(Errors::sorted(errors));
     }
