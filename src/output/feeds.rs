@@ -56,16 +56,16 @@ pub fn sitemap_xml(sites: &[&Site]) -> String {
     for site in sites {
         for page in &site.pages {
             xml.push_str("  <url><loc>");
-            xml.push_str(&escape_xml(&permalink(site, page.id)));
+            xml.push_str(&escape_xml(&site.permalink(page.id)));
             xml.push_str("</loc>");
             if let Some(date) = last_modified(page) {
                 xml.push_str(&format!("<lastmod>{}</lastmod>", &date[..10]));
             }
             if multilingual {
                 for other in sites {
-                    push_alternate(&mut xml, &other.lang, &permalink(other, page.id));
+                    push_alternate(&mut xml, &other.lang, &other.permalink(page.id));
                 }
-                push_alternate(&mut xml, "x-default", &permalink(sites[0], page.id));
+                push_alternate(&mut xml, "x-default", &sites[0].permalink(page.id));
             }
             xml.push_str("</url>\n");
         }
@@ -85,10 +85,6 @@ fn push_alternate(xml: &mut String, hreflang: &str, href: &str) {
 fn last_modified(page: &Page) -> Option<&String> {
     let fm = &page.front_matter;
     fm.updated.as_ref().or(fm.date.as_ref())
-}
-
-fn permalink(site: &Site, id: PageId) -> String {
-    format!("{}{}", site.config.base_url, site.page(id).url_path)
 }
 
 /// Whether `id` is `section` or lies below it.
@@ -128,8 +124,8 @@ pub fn atom(site: &Site, section: Option<PageId>) -> String {
     let (title, home, self_url) = match section {
         Some(s) => (
             format!("{} — {}", site.page(s).title(), config.title),
-            permalink(site, s),
-            format!("{}atom.xml", permalink(site, s)),
+            site.permalink(s),
+            format!("{}atom.xml", site.permalink(s)),
         ),
         None => (
             config.title.clone(),
@@ -149,7 +145,7 @@ pub fn atom(site: &Site, section: Option<PageId>) -> String {
     );
     for page in dated {
         let fm = &page.front_matter;
-        let link = escape_xml(&permalink(site, page.id));
+        let link = escape_xml(&site.permalink(page.id));
         let published = fm.date.as_deref().unwrap_or_default();
         xml.push_str(&format!(
             "  <entry>\n    <title>{}</title>\n    <link href=\"{link}\"/>\n    <id>{link}</id>\n    <published>{}</published>\n    <updated>{}</updated>\n",

@@ -487,7 +487,7 @@ fn summary_fields(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Vec<(&'st
         ("title", Value::from(page.title())),
         ("date", opt(&fm.date)),
         ("updated", opt(&fm.updated)),
-        ("permalink", Value::from(permalink(site, id))),
+        ("permalink", Value::from(site.permalink(id))),
         ("url", shared.urls[id].clone()),
         ("path", Value::from(page.path.as_str())),
         ("slug", Value::from(page.slug())),
@@ -496,10 +496,6 @@ fn summary_fields(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Vec<(&'st
         ("collection", opt(&page.collection)),
     ]);
     fields
-}
-
-fn permalink(site: &Site, id: PageId) -> String {
-    format!("{}{}", site.config.base_url, site.page(id).url_path)
 }
 
 /// An entity as listed in `collections`: its summary plus its references and backlinks (grouped

@@ -112,7 +112,7 @@ fn translations(sites: &[&Site], id: PageId) -> Value {
 fn original(default: &Site, id: PageId) -> Value {
     Value::from_iter([
         ("url", Value::from(default.url(id))),
-        ("permalink", Value::from(permalink(default, id))),
+        ("permalink", Value::from(default.permalink(id))),
         ("title", Value::from(default.page(id).title())),
     ])
 }
@@ -122,15 +122,11 @@ fn translation(site: &Site, id: PageId) -> Value {
         ("lang", Value::from(site.lang.as_str())),
         ("name", Value::from(site.config.language_name(&site.lang))),
         ("url", Value::from(site.url(id))),
-        ("permalink", Value::from(permalink(site, id))),
+        ("permalink", Value::from(site.permalink(id))),
         ("title", Value::from(site.page(id).title())),
         (
             "translated",
             Value::from(site.page(id).origin != Origin::Fallback),
         ),
     ])
-}
-
-fn permalink(site: &Site, id: PageId) -> String {
-    format!("{}{}", site.config.base_url, site.page(id).url_path)
 }

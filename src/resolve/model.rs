@@ -205,6 +205,11 @@ impl Site {
         &self.base_path
     }
 
+    /// The full URL of a page: `base_url` + its path (`https://example.org/gp/countries/kenya/`).
+    pub fn permalink(&self, id: PageId) -> String {
+        format!("{}{}", self.config.base_url, self.pages[id].url_path)
+    }
+
     /// The URL of a page, with the base path: `/global-programmes/countries/kenya/`.
     pub fn url(&self, id: PageId) -> String {
         format!("{}{}", self.base_path, self.pages[id].url_path)
