@@ -67,6 +67,9 @@ pub struct Build {
     /// Problems that did not stop the build (a code block in an unknown language, a shallow
     /// clone's undated pages), sorted; shown as warnings.
     pub warnings: Vec<Error>,
+    /// The data files each output's templates read (`weft serve` renders again only the
+    /// outputs that read a changed one).
+    pub data_readers: data::Readers,
 }
 
 /// One language's view of the site and its references.
@@ -227,6 +230,7 @@ pub fn build_files_into(
     };
     // Every language renders at once, into the one sink; the sitemap of all of them meanwhile.
     let multilingual = resolved.len() > 1;
+    let data_readers = data::Readers::default();
     let (per_view, sitemap) = rayon::join(
         || {
             resolved
@@ -241,6 +245,7 @@ pub fn build_files_into(
                         sources: &files.templates,
                         serve: options.serve,
                         languages: languages.as_ref().map(|l| l.current(index)),
+                        data_readers: &data_readers,
                     };
                     render_view(&inputs, sink)
                 })
@@ -284,6 +289,7 @@ pub fn build_files_into(
         outputs,
         assets: files.assets,
         warnings,
+        data_readers,
     })
 }
 

@@ -9,9 +9,14 @@
 //!
 //! Parse errors name the file, line and column. This module parses text it is given; `load`
 //! reads the files (through its `Boundary`, like every other input).
+//!
+//! Every lookup of a file in `data` (`data.NAME`, `data["NAME"]`, `"NAME" in data`; listing or
+//! counting `data` reads them all) is noted for the render under way ([`tracked`]), so that
+//! `weft serve` renders again only what read a data file that changed ([`Readers`]).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::Value;
@@ -285,6 +290,139 @@ fn check_columns(shown: &str, text: &str, columns: &[String]) -> Result<(), Erro
     Ok(())
 }
 
+/// `donors.csv` -> `donors`: the name templates read a data file by.
+pub fn name_of(path: &str) -> &str {
+    path.rsplit_once('.').map_or(path, |(name, _)| name)
+}
+
+/// The names of the data files that differ between `old` and `new`: changed, added or removed
+/// (a file that is an error in either is named too; the parse reports it).
+pub fn changed_names(old: &[DataFile], new: &[DataFile]) -> BTreeSet<String> {
+    let texts = |files: &[DataFile]| -> HashMap<String, String> {
+        files
+            .iter()
+            .map(|f| (f.path.clone(), f.text.clone()))
+            .collect()
+    };
+    let (old, new) = (texts(old), texts(new));
+    let differ = |path: &String| old.get(path) != new.get(path);
+    old.keys()
+        .chain(new.keys())
+        .filter(|p| differ(p))
+        .map(|p| name_of(p).to_string())
+        .collect()
+}
+
+/// Which data files one render read: by name (a name no file has too, when a template tested
+/// for it), or every one (it listed or counted `data`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reads {
+    names: BTreeSet<String>,
+    every: bool,
+}
+
+impl Reads {
+    pub fn is_empty(&self) -> bool {
+        !self.every && self.names.is_empty()
+    }
+
+    /// Whether a render that read these shows any of the data files `names`.
+    pub fn any_of(&self, names: &BTreeSet<String>) -> bool {
+        !names.is_empty() && (self.every || names.iter().any(|n| self.names.contains(n)))
+    }
+
+    fn add(&mut self, other: &Reads) {
+        self.every |= other.every;
+        self.names.extend(other.names.iter().cloned());
+    }
+}
+
+thread_local! {
+    /// The reads of the renders under way on this thread, innermost last. A render runs on one
+    /// thread from start to end; one started inside another (a job rayon gave this thread while
+    /// it waited) has its own entry, so reads never leak between pages.
+    static READING: RefCell<Vec<Reads>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `render` and returns, with its result, the data files it read. Not counted in an
+/// enclosing render: [`note`] adds them there when they belong to it (a cached partial).
+pub fn tracked<R>(render: impl FnOnce() -> R) -> (R, Reads) {
+    /// Pops the entry even when `render` panics, so the stack stays balanced.
+    struct Entry;
+    impl Drop for Entry {
+        fn drop(&mut self) {
+            READING.with(|r| r.borrow_mut().pop());
+        }
+    }
+    READING.with(|r| r.borrow_mut().push(Reads::default()));
+    let entry = Entry;
+    let result = render();
+    let reads = READING.with(|r| r.borrow_mut().last_mut().map(std::mem::take));
+    drop(entry);
+    (result, reads.unwrap_or_default())
+}
+
+/// Counts `reads` in the render under way (a partial rendered once and reused: each page
+/// showing it read what it read).
+pub fn note(reads: &Reads) {
+    if reads.is_empty() {
+        return;
+    }
+    READING.with(|r| {
+        if let Some(current) = r.borrow_mut().last_mut() {
+            current.add(reads);
+        }
+    });
+}
+
+fn note_read(name: &str) {
+    READING.with(|r| {
+        if let Some(current) = r.borrow_mut().last_mut() {
+            if !current.names.contains(name) {
+                current.names.insert(name.to_string());
+            }
+        }
+    });
+}
+
+fn note_every() {
+    READING.with(|r| {
+        if let Some(current) = r.borrow_mut().last_mut() {
+            current.every = true;
+        }
+    });
+}
+
+/// Per output, the data files its render read (outputs that read none are not listed), filled
+/// by renders on any thread. An output is named by the path of its first file (a paginated
+/// section's listing pages are one render).
+#[derive(Debug, Default)]
+pub struct Readers(Mutex<BTreeMap<String, Reads>>);
+
+impl Readers {
+    /// Sets what the output at `path` read (forgets it when nothing).
+    pub fn set(&self, path: &str, reads: Reads) {
+        let mut map = self.0.lock().expect("data readers");
+        if reads.is_empty() {
+            map.remove(path);
+        } else {
+            map.insert(path.to_string(), reads);
+        }
+    }
+
+    /// What the output at `path` read.
+    pub fn get(&self, path: &str) -> Option<Reads> {
+        self.0.lock().expect("data readers").get(path).cloned()
+    }
+
+    /// The outputs that read any of the data files `names`.
+    pub fn reading(&self, names: &BTreeSet<String>) -> Vec<String> {
+        let map = self.0.lock().expect("data readers");
+        let reading = map.iter().filter(|(_, reads)| reads.any_of(names));
+        reading.map(|(path, _)| path.clone()).collect()
+    }
+}
+
 /// What the names of a [`Strict`] map are, in messages.
 #[derive(Clone, Copy, Debug)]
 enum Noun {
@@ -316,6 +454,11 @@ impl Strict {
     }
 
     fn get(&self, key: &str) -> Option<Value> {
+        if let Noun::File = self.noun {
+            // Read, or tested for: either way the render shows what the file holds, or that
+            // there is none.
+            note_read(key);
+        }
         let i = self.keys.iter().position(|k| k == key)?;
         Some(self.values[i].clone())
     }
@@ -347,6 +490,13 @@ impl Strict {
         )
     }
 
+    /// `data` listed or counted: the render depends on every file.
+    fn note_listed(&self) {
+        if let Noun::File = self.noun {
+            note_every();
+        }
+    }
+
     fn plural(&self) -> &'static str {
         match self.noun {
             Noun::File => "data files",
@@ -375,10 +525,12 @@ impl Object for Strict {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
+        self.note_listed();
         Enumerator::Values(self.keys.iter().map(|k| Value::from(k.as_str())).collect())
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        self.note_listed();
         Some(self.keys.len())
     }
 }

@@ -55,6 +55,9 @@ pub struct Inputs<'a> {
     pub serve: bool,
     /// The site's languages when it has several, seen from this view's.
     pub languages: Option<crate::translations::Current<'a>>,
+    /// Filled with the data files each render reads (`weft serve` renders again only the
+    /// outputs that read a changed one).
+    pub data_readers: &'a crate::data::Readers,
 }
 
 /// Renders every page and extra file. Outputs are sorted by path.
@@ -67,6 +70,19 @@ pub fn site(inputs: &Inputs<'_>, sink: &dyn Sink) -> (Vec<Output>, Vec<Error>) {
             Err(e) => vec![Err(e)],
         })
         .collect();
+    for result in standalone_pages(inputs, &shared) {
+        results.push(result.and_then(|o| sink.put(o)));
+    }
+    results.extend(extras(inputs.site).into_iter().map(|o| sink.put(o)));
+    let (mut outputs, errors) = gather(results);
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    (outputs, errors)
+}
+
+/// The pages rendered from a template of their own, not from content (404, search), when the
+/// theme has them and no content page is at their place.
+pub fn standalone_pages(inputs: &Inputs<'_>, shared: &Shared) -> Vec<Result<Output, Error>> {
+    let mut results = Vec::new();
     for (template, path) in [
         ("404.html", "404.html"),
         ("search.html", "search/index.html"),
@@ -76,16 +92,13 @@ pub fn site(inputs: &Inputs<'_>, sink: &dyn Sink) -> (Vec<Output>, Vec<Error>) {
         if inputs.site.pages.iter().any(|p| p.is_written_at(path)) {
             continue;
         }
-        match standalone_page(inputs, &shared, template, path) {
-            Ok(Some(o)) => results.push(sink.put(o)),
+        match standalone_page(inputs, shared, template, path) {
+            Ok(Some(o)) => results.push(Ok(o)),
             Ok(None) => {}
             Err(e) => results.push(Err(e)),
         }
     }
-    results.extend(extras(inputs.site).into_iter().map(|o| sink.put(o)));
-    let (mut outputs, errors) = gather(results);
-    outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    (outputs, errors)
+    results
 }
 
 /// What sinks gave back, split into the outputs they kept and the errors.
@@ -224,6 +237,11 @@ impl Shared {
             }
         }
         self.collections = Value::from_iter(self.collection_values.iter().cloned());
+        self.partial_cached = templates::partial_cached();
+    }
+
+    /// Forgets the partials rendered so far (the `data` they may show changed).
+    pub fn forget_partials(&mut self) {
         self.partial_cached = templates::partial_cached();
     }
 
@@ -785,6 +803,21 @@ pub fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<V
         .help(help)
     })?;
     let page_value = page_value(inputs, shared, id);
+    let (outputs, reads) =
+        crate::data::tracked(|| render_pagers(inputs, shared, (id, &template), page_value));
+    inputs.data_readers.set(&page.output_path(), reads);
+    outputs
+}
+
+/// Renders page `id` with its `template`: each of its listing pages.
+fn render_pagers(
+    inputs: &Inputs<'_>,
+    shared: &Shared,
+    (id, template): (PageId, &minijinja::Template<'_, '_>),
+    page_value: Value,
+) -> Result<Vec<Output>, Error> {
+    let site = inputs.site;
+    let page = site.page(id);
     let pagers = site.pager_count(id);
     let mut outputs = Vec::with_capacity(pagers);
     for number in 1..=pagers {
@@ -884,9 +917,9 @@ fn standalone_page(
         collections => shared.collections.clone(),
         partial_cached => shared.partial_cached.clone(),
     };
-    let html = template
-        .render(&context)
-        .map_err(|e| render_error(&e, inputs.sources, &context, &last_missing_key()))?;
+    let (html, reads) = crate::data::tracked(|| template.render(&context));
+    inputs.data_readers.set(path, reads);
+    let html = html.map_err(|e| render_error(&e, inputs.sources, &context, &last_missing_key()))?;
     Ok(Some(Output {
         path: path.to_string(),
         bytes: html.into_bytes(),

@@ -10,6 +10,7 @@ use minijinja::value::Kwargs;
 use minijinja::{context, Environment, State, UndefinedBehavior, Value};
 
 use crate::config::Config;
+use crate::data;
 use crate::error::{Error, ErrorKind, Location};
 use crate::i18n::Strings;
 use crate::load::TemplateSource;
@@ -95,19 +96,25 @@ fn site_url(
 /// of once per page (Hugo's `partialCached`; here the arguments are the whole key, so a cached
 /// partial cannot show another page's values). Made afresh with the build's shared values, so
 /// an edit seen by `weft serve` never meets a partial rendered before it.
+///
+/// Each entry keeps the data files the partial read (`crate::data::Reads`): every page showing
+/// it counts them as its own, whether it rendered the partial or reused it.
 pub fn partial_cached() -> Value {
-    let cache: Arc<Mutex<HashMap<String, Value>>> = Arc::default();
+    let cache: Arc<Mutex<HashMap<String, (Value, data::Reads)>>> = Arc::default();
     Value::from_function(move |state: &State, name: &str, args: Kwargs| {
         let key = partial_key(state, name, &args)?;
-        if let Some(html) = cache.lock().expect("partial cache").get(&key) {
+        if let Some((html, reads)) = cache.lock().expect("partial cache").get(&key) {
+            data::note(reads);
             return Ok(html.clone());
         }
         // Rendered without the lock held: a partial may call partial_cached itself.
-        let html = render_partial(state, name, args)?;
+        let (html, reads) = data::tracked(|| render_partial(state, name, args));
+        data::note(&reads);
+        let html = html?;
         cache
             .lock()
             .expect("partial cache")
-            .insert(key, html.clone());
+            .insert(key, (html.clone(), reads));
         Ok(html)
     })
 }

@@ -35,6 +35,7 @@ use minijinja::{Environment, Value};
 use rayon::prelude::*;
 
 use crate::config::Config;
+use crate::data::{self, Readers};
 use crate::feeds;
 use crate::frontmatter::{self, FrontMatter};
 use crate::i18n::Strings;
@@ -95,6 +96,9 @@ pub struct Fast {
     templates: BTreeMap<String, TemplateSource>,
     /// The `data` global and the UI strings, for a template environment made anew.
     globals: Globals,
+    /// The data files each output's templates read (filled by every render, the full build's
+    /// first).
+    data_readers: Arc<Readers>,
     views: Vec<ViewState>,
     /// `page.translations` and `page.original`; `None` for a site in one language.
     languages: Option<Languages>,
@@ -120,6 +124,8 @@ struct ViewState {
     /// view: the default language's page, where its files are).
     files_urls: Option<Vec<String>>,
     rendered: Vec<Rendered>,
+    /// Per page, the data files its Markdown's shortcodes read.
+    markdown_reads: Vec<data::Reads>,
     /// Per source page: its body links that carry an `#anchor`, as (target, anchor).
     anchors: Vec<Vec<(PageId, String)>>,
     graph: Graph,
@@ -139,6 +145,23 @@ struct Ctx<'a> {
     /// For a view other than the default language's, the default's: its names are the
     /// fallback, and its front-matter references hold in every view (typed once, resolved once).
     default: Option<&'a ViewState>,
+    data_readers: &'a Readers,
+}
+
+/// Outputs to render again besides those an edit of content reaches: after a data change,
+/// those whose templates read a changed data file.
+#[derive(Default)]
+pub struct Due {
+    /// (view index, page).
+    pages: BTreeSet<(usize, PageId)>,
+    /// Views whose 404 or search page is due.
+    standalone: BTreeSet<usize>,
+}
+
+impl Due {
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty() && self.standalone.is_empty()
+    }
 }
 
 /// What a view's edit calls for: the pages patched, and the pages to render again.
@@ -165,7 +188,7 @@ impl Fast {
         templates: &BTreeMap<String, TemplateSource>,
         (data, strings, dates): (&[DataFile], &[StringsFile], &BTreeMap<String, String>),
         options: &Options,
-        current: Arc<Snapshot>,
+        (current, data_readers): (Arc<Snapshot>, Arc<Readers>),
     ) -> Option<Fast> {
         if let Some(url) = &options.base_url {
             config.set_base_url(url);
@@ -212,6 +235,7 @@ impl Fast {
             collections,
             templates: templates.clone(),
             globals,
+            data_readers,
             views,
             languages,
             translations: split.translations.into_values().collect(),
@@ -233,6 +257,7 @@ impl Fast {
             serve: self.options.serve,
             languages: self.languages.as_ref().map(|l| l.current(index)),
             default: None,
+            data_readers: &self.data_readers,
         }
     }
 
@@ -285,13 +310,71 @@ impl Fast {
         Some(calling.into_iter().collect())
     }
 
-    /// Applies changed content files (`None`: removed). Returns the new snapshot and how many
-    /// pages were rendered (in every language), or `None` when a full build is needed; the
-    /// state is then unusable. Site-wide files ([`crate::site_outputs`], the sitemap) are left
-    /// as they were: call [`Fast::site_outputs`] next.
+    /// Takes changed data files: `files` are all of them now, `changed` the names of those that
+    /// changed, came or went. The `data` global and the template environments are made anew;
+    /// returns the content files whose Markdown read a changed file (its shortcodes: they are
+    /// rendered again as if edited) and the outputs whose templates read one, for
+    /// [`Fast::apply`]. `None` when a data file has errors, or the templates with the new data
+    /// (the caller builds the whole site, which reports them).
+    pub fn replace_data(
+        &mut self,
+        files: &[DataFile],
+        changed: &BTreeSet<String>,
+    ) -> Option<(Vec<String>, Due)> {
+        let (value, errors) = data::parse(files);
+        if !errors.is_empty() {
+            return None;
+        }
+        self.globals.data = value;
+        let mut envs = Vec::with_capacity(self.views.len());
+        for view in &self.views {
+            let env = view_env(&self.templates, &view.site, &self.globals)?;
+            if !Shortcodes::new(&env, &self.templates).1.is_empty() {
+                return None;
+            }
+            envs.push(env);
+        }
+        let mut edited = BTreeSet::new();
+        for (view, env) in self.views.iter_mut().zip(envs) {
+            view.env = env;
+            // Partials rendered once and reused may show the old data.
+            view.shared.as_mut()?.forget_partials();
+            edited.extend(view.reading_data(changed));
+        }
+        Some((edited.into_iter().collect(), self.due(changed)))
+    }
+
+    /// The outputs whose templates read one of the data files `changed`.
+    fn due(&self, changed: &BTreeSet<String>) -> Due {
+        let reading: BTreeSet<String> = self.data_readers.reading(changed).into_iter().collect();
+        let mut due = Due::default();
+        for (index, view) in self.views.iter().enumerate() {
+            for page in &view.site.pages {
+                if reading.contains(&page.output_path()) {
+                    due.pages.insert((index, page.id));
+                }
+            }
+            let prefix = &view.site.lang_prefix;
+            let standalone = ["404.html", "search/index.html"];
+            if standalone
+                .iter()
+                .any(|p| reading.contains(&format!("{prefix}{p}")))
+            {
+                due.standalone.insert(index);
+            }
+        }
+        due
+    }
+
+    /// Applies changed content files (`None`: removed), and renders what is `due` besides.
+    /// Returns the new snapshot and how many pages were rendered (in every language), or
+    /// `None` when a full build is needed; the state is then unusable. Site-wide files
+    /// ([`crate::site_outputs`], the sitemap) are left as they were: call
+    /// [`Fast::site_outputs`] next.
     pub fn apply(
         &mut self,
         changed: &[(String, Option<&String>)],
+        due: Due,
         current: &Snapshot,
     ) -> Option<(Snapshot, usize)> {
         let changes = self.read(changed)?;
@@ -302,15 +385,36 @@ impl Fast {
         for (index, plan) in plans.into_iter().enumerate() {
             let mut ids = plan.render;
             ids.extend(&everywhere);
+            ids.extend(
+                due.pages
+                    .iter()
+                    .filter(|(i, _)| *i == index)
+                    .map(|(_, id)| id),
+            );
             pages.extend(ids.into_iter().map(|id| (index, id)));
         }
-        let outputs = self.render(&pages)?;
+        let mut outputs = self.render(&pages)?;
+        outputs.extend(self.render_standalone(&due.standalone)?);
+        let rendered = pages.len() + due.standalone.len();
         let mut map = current.outputs.clone();
         for o in outputs {
             map.insert(o.path, Arc::new(o.bytes));
         }
         self.stale = true;
-        Some((self.snapshot(map, current), pages.len()))
+        Some((self.snapshot(map, current), rendered))
+    }
+
+    /// The 404 and search pages of the views `views`; `None` on any error.
+    fn render_standalone(&self, views: &BTreeSet<usize>) -> Option<Vec<Output>> {
+        let mut outputs = Vec::new();
+        for &index in views {
+            let view = &self.views[index];
+            let inputs = view.inputs(self.ctx(index));
+            for result in render::standalone_pages(&inputs, view.shared.as_ref()?) {
+                outputs.extend(render::Keep.put(result.ok()?).ok()?);
+            }
+        }
+        Some(outputs)
     }
 
     /// Reads the changed files into the default language's documents and the other languages'
@@ -392,6 +496,7 @@ impl Fast {
             serve: self.options.serve,
             languages: languages.map(|l| l.current(0)),
             default: None,
+            data_readers: &self.data_readers,
         };
         plans.push(first[0].prepare(changes.sources, base)?);
         let default = &first[0];
@@ -636,6 +741,14 @@ fn view_env(
     Some(env)
 }
 
+/// The content file a page of a view is edited in: a translation's own, or its source's.
+fn file_of(page: &model::Page) -> String {
+    match &page.origin {
+        model::Origin::Translation { file, .. } => file.clone(),
+        _ => page.path.clone(),
+    }
+}
+
 /// The default language's document of page `id`, from its view (to merge a translation over).
 fn source_document(site: &Site, id: PageId) -> model::Parsed {
     let page = site.page(id);
@@ -684,15 +797,17 @@ impl ViewState {
             names: &names,
             fallback,
         };
-        let rendered: Vec<Rendered> = site
+        let (rendered, markdown_reads): (Vec<Rendered>, Vec<data::Reads>) = site
             .pages
             .par_iter()
             .map(|p| {
                 let url = site.url(p.id);
                 let files_url = files_urls.as_ref().map_or(url.as_str(), |u| &u[p.id]);
-                markdown::render_in(p.body(), (&url, files_url), &linker, &shortcodes)
+                data::tracked(|| {
+                    markdown::render_in(p.body(), (&url, files_url), &linker, &shortcodes)
+                })
             })
-            .collect();
+            .unzip();
         drop(shortcodes);
         let (body, errors) = xref::body_references(&site, &rendered);
         if !errors.is_empty() {
@@ -711,6 +826,7 @@ impl ViewState {
             names,
             files_urls,
             rendered,
+            markdown_reads,
             anchors,
             graph,
             env,
@@ -729,6 +845,7 @@ impl ViewState {
             sources: ctx.templates,
             serve: ctx.serve,
             languages: ctx.languages,
+            data_readers: ctx.data_readers,
         }
     }
 
@@ -738,10 +855,17 @@ impl ViewState {
             let called = &self.rendered[p.id].shortcodes;
             called.iter().any(|s| names.contains(&s.as_str()))
         });
-        calling.map(|p| match &p.origin {
-            model::Origin::Translation { file, .. } => file.clone(),
-            _ => p.path.clone(),
-        })
+        calling.map(file_of)
+    }
+
+    /// The files of the pages whose Markdown read one of the data files `names` (through a
+    /// shortcode).
+    fn reading_data<'a>(
+        &'a self,
+        names: &'a BTreeSet<String>,
+    ) -> impl Iterator<Item = String> + 'a {
+        let reading = (self.site.pages.iter()).filter(|p| self.markdown_reads[p.id].any_of(names));
+        reading.map(file_of)
     }
 
     /// Patches this view's changed pages (`updates`: their new documents, in this view's
@@ -884,6 +1008,7 @@ impl ViewState {
             sources: ctx.templates,
             serve: ctx.serve,
             languages: ctx.languages,
+            data_readers: ctx.data_readers,
         };
         let shared = self.shared.as_mut()?;
         shared.update(&inputs, &summary_changed, &dirty_entities);
@@ -997,20 +1122,23 @@ impl ViewState {
         };
         // The templates are those of the last full build, whose shortcodes had no errors.
         let (shortcodes, _) = Shortcodes::new(&self.env, ctx.templates);
-        let fresh: Vec<(PageId, Rendered)> = ids
+        let fresh: Vec<(PageId, (Rendered, data::Reads))> = ids
             .par_iter()
             .map(|&id| {
                 let page = &self.site.pages[id];
                 let url = self.site.url(id);
                 let files_url = self.files_urls.as_ref().map_or(url.as_str(), |u| &u[id]);
                 let body = page.body();
-                let r = markdown::render_in(body, (&url, files_url), &linker, &shortcodes);
+                let r = data::tracked(|| {
+                    markdown::render_in(body, (&url, files_url), &linker, &shortcodes)
+                });
                 (id, r)
             })
             .collect();
         drop(shortcodes);
-        for (id, r) in fresh {
+        for (id, (r, reads)) in fresh {
             self.rendered[id] = r;
+            self.markdown_reads[id] = reads;
         }
         let mut saved = Vec::new();
         for (id, r) in self.rendered.iter_mut().enumerate() {

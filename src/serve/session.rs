@@ -2,8 +2,8 @@
 //!
 //! A [`Session`] holds every input file it has read (content text, templates, the asset list)
 //! and the last good build's outputs. [`Session::apply`] takes a [`ChangeSet`] from the watcher,
-//! re-reads only the changed content files, and rebuilds (a change to `data/` reads and builds
-//! everything again: any page may read a data file, and none may show stale data):
+//! re-reads only the changed content files (or data files: a change under `data/` re-reads
+//! `data/` only), and rebuilds:
 //! - through the fast path in `incremental` when only existing pages changed and nothing that
 //!   shapes the site moved (slugs, names, aliases, drafts; titles, weights and dates of
 //!   sections and entities): those pages are re-parsed, references and backlinks recomputed,
@@ -21,14 +21,19 @@
 //! not watch, serve or write to the output folder; it reads only files the change set names,
 //! or the whole site when config, templates or the file tree changed. When only shortcode
 //! templates changed, only the pages calling them are rendered again (through the fast path).
+//! When data files changed, only the outputs that read one of them (`data.NAME`, or tested
+//! `"NAME" in data`) in their templates are rendered again, and the pages whose shortcodes read
+//! one go through the fast path as if edited (`crate::data::Readers`); a data file with an
+//! error, or a change of the UI strings, builds the whole site.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::data::{self, Readers};
 use crate::error::{Error, Errors};
-use crate::incremental::Fast;
+use crate::incremental::{Due, Fast};
 use crate::load::{self, Asset, DataFile, Document, SiteFiles, StringsFile, TemplateSource};
 use crate::render::Output;
 use crate::watch::ChangeSet;
@@ -86,6 +91,8 @@ pub struct Session {
     /// Load errors not tied to one content file (templates, folders).
     other_errors: Vec<Error>,
     current: Arc<Snapshot>,
+    /// The data files each output of the last full build read (for the fast path's state).
+    data_readers: Arc<Readers>,
     fast: Option<Fast>,
 }
 
@@ -105,6 +112,7 @@ impl Session {
             read_errors: BTreeMap::new(),
             other_errors: Vec::new(),
             current: Arc::new(Snapshot::default()),
+            data_readers: Arc::default(),
             fast: None,
         };
         session.reload();
@@ -222,6 +230,7 @@ impl Session {
         errors.extend(self.other_errors.iter().cloned());
         let build = crate::build_files(files, errors, &self.options)?;
         let rendered = build.page_count();
+        self.data_readers = Arc::new(build.data_readers);
         let next = Snapshot {
             outputs: outputs_map(build.outputs),
             assets: build.assets,
@@ -257,7 +266,19 @@ impl Session {
                 Err(Reread::Needed) => {}
             }
         }
-        // A data file may be read by any page: everything is read and built again.
+        let only_data = changes.data
+            && !(changes.config || changes.templates || changes.content_tree)
+            && !changes.static_created;
+        if only_data {
+            match self.apply_data_change(&changes.content, early) {
+                Ok(update) => return Ok(update),
+                Err(Reread::Done) => {
+                    self.settle();
+                    return self.rebuild_all();
+                }
+                Err(Reread::Needed) => {}
+            }
+        }
         if changes.config
             || changes.templates
             || changes.data
@@ -282,7 +303,8 @@ impl Session {
                 .map(|p| (p.clone(), self.documents.get(p)))
                 .collect();
             let clean = self.read_errors.is_empty() && self.other_errors.is_empty();
-            if let Some((next, rendered)) = fast.apply(&changed, &self.current).filter(|_| clean) {
+            let applied = fast.apply(&changed, Due::default(), &self.current);
+            if let Some((next, rendered)) = applied.filter(|_| clean) {
                 if let Some(update) = self.serve_fast(next, rendered, start, early) {
                     return Ok(update);
                 }
@@ -352,11 +374,66 @@ impl Session {
             });
         }
         let update = fast
-            .apply(&changed, &self.current)
+            .apply(&changed, Due::default(), &self.current)
             .and_then(|(next, rendered)| self.serve_fast(next, rendered, start, early));
         update.ok_or_else(|| {
             self.fast = None;
             Reread::Needed
+        })
+    }
+
+    /// Data files changed (and maybe content files, `content`): `data/` is read again (and the
+    /// UI strings, which the watcher reports alike), and only the outputs that read a changed
+    /// data file are rendered again, with the edited pages, through the fast path. Otherwise
+    /// (no fast path, the strings changed, any error) the caller builds the whole site: from
+    /// the files read here (`Reread::Done`), or after reading them (`Reread::Needed`).
+    fn apply_data_change(
+        &mut self,
+        content: &BTreeSet<String>,
+        early: &mut dyn FnMut(Arc<Snapshot>, &Update),
+    ) -> Result<Update, Reread> {
+        let start = Instant::now();
+        let config = self.config.clone().ok_or(Reread::Needed)?;
+        if self.fast.is_none() || !self.read_errors.is_empty() || !self.other_errors.is_empty() {
+            return Err(Reread::Needed);
+        }
+        let boundary = load::Boundary::new(&self.root, &config);
+        let mut errors = Vec::new();
+        let files = load::data_files(&self.root, &boundary, &mut errors);
+        let strings = load::strings_files(&self.root, &config.theme, &boundary, &mut errors);
+        if !errors.is_empty() || strings != self.strings {
+            return Err(Reread::Needed);
+        }
+        for rel in content {
+            self.reread(rel);
+        }
+        let names = data::changed_names(&self.data, &files);
+        self.data = files;
+        if !self.read_errors.is_empty() {
+            return Err(Reread::Done);
+        }
+        let fast = self.fast.as_mut().ok_or(Reread::Done)?;
+        let Some((edited, due)) = fast.replace_data(&self.data, &names) else {
+            self.fast = None;
+            return Err(Reread::Done);
+        };
+        let paths: BTreeSet<&String> = content.iter().chain(&edited).collect();
+        if paths.is_empty() && due.is_empty() {
+            return Ok(Update {
+                took: start.elapsed(),
+                ..Update::default()
+            });
+        }
+        let changed: Vec<(String, Option<&String>)> = paths
+            .into_iter()
+            .map(|p| (p.clone(), self.documents.get(p)))
+            .collect();
+        let update = fast
+            .apply(&changed, due, &self.current)
+            .and_then(|(next, rendered)| self.serve_fast(next, rendered, start, early));
+        update.ok_or_else(|| {
+            self.fast = None;
+            Reread::Done
         })
     }
 
@@ -375,7 +452,7 @@ impl Session {
             &self.templates,
             (&self.data, &self.strings, &self.dates),
             &self.options,
-            self.current.clone(),
+            (self.current.clone(), self.data_readers.clone()),
         );
     }
 

@@ -1,7 +1,8 @@
 //! `weft serve` rebuilds incrementally and its result is exactly a fresh `weft build`: random
 //! sequences of edits, creations, renames, deletions and broken-then-fixed files are applied to
 //! a copy of the `serve-site` fixture, and after every step the session's outputs (or errors)
-//! are compared with a full build of the same files.
+//! are compared with a full build of the same files. Data files are edited too: a value a
+//! template or a shortcode reads changed, a file added or removed, broken and fixed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -451,9 +452,72 @@ fn use_languages(site: &TestSite) {
     }
 }
 
+/// The contributions of the `serve-site` fixture, as `data/contributions.csv` (read by the
+/// default theme's programme, donor and donors pages): `amount` for the United States.
+fn contributions(amount: usize) -> String {
+    format!(
+        "source,donor,amount_usd\nprogrammes/ipec/funding.md,donors/usa.md,{amount}\n\
+         programmes/step/_index.md,donors/norway.md,8200000\n"
+    )
+}
+
+/// A shortcode that reads `data.contributions`, called at the end of `news/a.md` (in its
+/// summary: the news listing shows it too).
+fn use_data_shortcode(site: &TestSite) {
+    site.write(
+        "templates/shortcodes/given.html",
+        "{{ label }}: {{ data.contributions|length if \"contributions\" in data else \"none\" }}\n",
+    );
+    let a = fs::read_to_string(site.path("content/news/a.md")).unwrap();
+    site.write(
+        "content/news/a.md",
+        format!("{a}\n{{{{ given(label=\"Contributions\") }}}}\n"),
+    );
+}
+
+/// One random change under `data/`; returns what it did. A broken file is fixed by the next
+/// data step.
+fn data_step(rng: &mut Rng, site: &TestSite, broken: &mut bool) -> String {
+    let csv = "data/contributions.csv";
+    if std::mem::take(broken) {
+        site.write(csv, contributions(1000));
+        return "fix the contributions".to_string();
+    }
+    match rng.below(5) {
+        0 if site.path(csv).exists() => {
+            site.remove(csv);
+            "remove the contributions".to_string()
+        }
+        1 => {
+            let extra = "data/unread.toml";
+            if site.path(extra).exists() {
+                site.remove(extra);
+                "remove a file nothing reads".to_string()
+            } else {
+                site.write(extra, "note = \"unread\"\n");
+                "add a file nothing reads".to_string()
+            }
+        }
+        2 if site.path(csv).exists() => {
+            let text = fs::read_to_string(site.path(csv)).unwrap();
+            site.write(csv, format!("{text}a,b,c,d\n"));
+            *broken = true;
+            "break the contributions".to_string()
+        }
+        _ => {
+            let amount = 1000 * (1 + rng.below(50));
+            site.write(csv, contributions(amount));
+            format!("contributions of {amount}")
+        }
+    }
+}
+
 /// Runs `steps` random steps from `seed` and compares every state with a full build.
 /// Returns how many rebuilds took the fast path.
 fn random_walk(site: &TestSite, seed: u64, steps: usize) -> usize {
+    use_data_shortcode(site);
+    let mut data_broken = false;
+    let (mut data_steps, mut data_fast) = (0, 0);
     let mut session = Session::open(site.root(), options());
     session.rebuild_all().expect("the fixture builds");
     session.warm();
@@ -469,11 +533,22 @@ fn random_walk(site: &TestSite, seed: u64, steps: usize) -> usize {
     let mut history = Vec::new();
     let mut fast = 0;
     for _ in 0..steps {
-        let (what, touched) = walk.step(site);
-        history.push(what);
-        let changes = ChangeSet {
-            content: touched,
-            ..ChangeSet::default()
+        // One step in five changes data files (a broken one is fixed by the next data step).
+        let data_step_now = walk.rng.below(5) == 0;
+        data_steps += usize::from(data_step_now);
+        let changes = if data_step_now {
+            history.push(data_step(&mut walk.rng, site, &mut data_broken));
+            ChangeSet {
+                data: true,
+                ..ChangeSet::default()
+            }
+        } else {
+            let (what, touched) = walk.step(site);
+            history.push(what);
+            ChangeSet {
+                content: touched,
+                ..ChangeSet::default()
+            }
         };
         // Pages served early (before the rest of the site is rendered) must already be final.
         let mut early = Vec::new();
@@ -486,6 +561,7 @@ fn random_walk(site: &TestSite, seed: u64, steps: usize) -> usize {
         match (result, expected) {
             (Ok(update), Ok(expected)) => {
                 fast += usize::from(!update.full);
+                data_fast += usize::from(!update.full && changes.data);
                 for (path, bytes) in &early {
                     assert!(
                         expected.get(path) == Some(bytes),
@@ -528,7 +604,12 @@ fn random_walk(site: &TestSite, seed: u64, steps: usize) -> usize {
         }
         session.warm();
     }
-    eprintln!("seed {seed:x}: {fast} of {steps} rebuilds took the fast path");
+    eprintln!("seed {seed:x}: {fast} of {steps} rebuilds took the fast path ({data_fast} of {data_steps} data changes)");
+    // Data changes must exercise their fast path, not only full builds.
+    assert!(
+        data_steps < 5 || data_fast > 0,
+        "seed {seed:x}: no data change took the fast path"
+    );
     fast
 }
 
@@ -561,9 +642,10 @@ COLLECTIONS
 "#
         .replace("COLLECTIONS", countries),
     );
+    // Only sections read the contributions: a data edit renders them, not the other pages.
     site.write(
         "themes/plain/templates/section.html",
-        "{% include \"page.html\" %}",
+        "{{ data.contributions|length if \"contributions\" in data else 0 }}{% include \"page.html\" %}",
     );
     site.write(
         "themes/plain/templates/index.html",
@@ -1027,5 +1109,96 @@ fn a_shortcode_change_keeps_the_data_and_lang_globals() {
     let update = templates_changed(&mut session);
     assert!(!update.full);
     assert_eq!(update.changed, ["news/b/index.html"]);
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+}
+
+fn data_changed(session: &mut Session) -> Result<weft::session::Update, String> {
+    let changes = ChangeSet {
+        data: true,
+        ..ChangeSet::default()
+    };
+    session
+        .apply(&changes, &mut |_, _| {})
+        .map_err(|e| e.render(false))
+}
+
+/// The default theme's programme, donor and donors pages read `data.contributions`, and
+/// `news/a.md` calls a shortcode reading it: a change of the file renders those pages (and the
+/// news listing showing `news/a.md`'s summary) and no other; a file nothing reads renders
+/// nothing; a broken file is reported, located, and fixing it serves the site again.
+#[test]
+fn a_data_change_renders_only_the_pages_reading_it() {
+    let site = TestSite::fixture("serve-site");
+    let config = fs::read_to_string(site.path("site.toml")).unwrap();
+    site.write(
+        "site.toml",
+        config
+            .replace(
+                "[collections.donors]",
+                "[collections.donors]\ntemplate = \"donor.html\"",
+            )
+            .replace(
+                "[collections.programmes]",
+                "[collections.programmes]\ntemplate = \"programme.html\"",
+            ),
+    );
+    site.write("data/contributions.csv", contributions(1000));
+    use_data_shortcode(&site);
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().unwrap();
+    session.warm();
+
+    // One more contribution, from Norway to IPEC.
+    let more = "programmes/ipec/funding.md,donors/norway.md,500\n";
+    site.write(
+        "data/contributions.csv",
+        format!("{}{more}", contributions(2000)),
+    );
+    let update = data_changed(&mut session).unwrap();
+    assert!(!update.full);
+    // Rendered: the five pages whose templates read the file, and `news/a` (its shortcode);
+    // `programmes/step/` read it too, but shows no IPEC contribution.
+    assert_eq!(update.rendered, 6);
+    assert_eq!(
+        update.changed,
+        [
+            "donors/index.html",
+            "donors/norway/index.html",
+            "donors/usa/index.html",
+            "news/a/index.html",
+            "programmes/ipec/index.html",
+        ]
+    );
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+
+    site.write("data/unread.toml", "note = \"unread\"\n");
+    let update = data_changed(&mut session).unwrap();
+    assert!(!update.full);
+    assert_eq!((update.rendered, update.changed.len()), (0, 0));
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+
+    site.write(
+        "data/contributions.csv",
+        format!("{}a,b\n", contributions(2000)),
+    );
+    let before = served(&mut session);
+    assert_eq!(
+        data_changed(&mut session).unwrap_err(),
+        "error: invalid data file data/contributions.csv\n --> data/contributions.csv:4:1\n  |\n4 | a,b\n  | ^ this row has 2 cells; the header row has 3\n  |\n\nerror: build failed with 1 error"
+    );
+    assert_eq!(
+        served(&mut session),
+        before,
+        "the last good build is still served"
+    );
+    site.write("data/contributions.csv", contributions(3000));
+    let update = data_changed(&mut session).unwrap();
+    assert!(update.full, "no fast path state after a failed build");
+    assert_eq!(served(&mut session), full_build(site.root()).unwrap());
+    session.warm();
+    // The file removed: what tested for it shows its absence.
+    site.remove("data/contributions.csv");
+    let update = data_changed(&mut session).unwrap();
+    assert!(!update.full);
     assert_eq!(served(&mut session), full_build(site.root()).unwrap());
 }
