@@ -637,6 +637,65 @@ mod tests {
         );
     }
 
+    fn reads(data: &Value, template: &str) -> Reads {
+        let (out, reads) = tracked(|| render(data, template));
+        out.unwrap();
+        reads
+    }
+
+    fn names(list: &[&str]) -> BTreeSet<String> {
+        list.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn lookups_and_tests_of_a_file_are_noted_for_the_render_under_way() {
+        let (data, _) = parse(&files(&[("a.toml", "x = 1\n"), ("b.csv", "n\n1\n")]));
+        let r = reads(
+            &data,
+            "{{ data.a.x }}{{ 'nope' in data }}{{ data['b'] is defined }}",
+        );
+        assert_eq!((r.names, r.every), (names(&["a", "b", "nope"]), false));
+        // Reading inside a file (a row, a key) is no read of another file.
+        let r = reads(&data, "{% for row in data.b %}{{ row.n }}{% endfor %}");
+        assert!(r.any_of(&names(&["b"])) && !r.any_of(&names(&["a"])));
+        // Listing or counting `data` reads every file, even one added later.
+        for template in [
+            "{{ data|length }}",
+            "{% for f in data %}{{ f }}{% endfor %}",
+        ] {
+            assert!(
+                reads(&data, template).any_of(&names(&["new"])),
+                "{template}"
+            );
+        }
+        assert!(reads(&data, "{{ 1 }}").is_empty());
+        // Nothing is noted outside a tracked render, nor leaks into the next one.
+        render(&data, "{{ data.a.x }}").unwrap();
+        assert!(reads(&data, "{{ 2 }}").is_empty());
+    }
+
+    #[test]
+    fn a_render_inside_another_keeps_its_own_reads_until_noted() {
+        let (data, _) = parse(&files(&[("a.toml", "x = 1\n"), ("b.toml", "y = 2\n")]));
+        let ((inner, _), outer) = tracked(|| {
+            render(&data, "{{ data.a.x }}").unwrap();
+            let inner = tracked(|| render(&data, "{{ data.b.y }}").unwrap());
+            (inner.1, ())
+        });
+        assert_eq!(inner.names, names(&["b"]));
+        assert_eq!(outer.names, names(&["a"]));
+        let (_, outer) = tracked(|| note(&inner));
+        assert_eq!(outer.names, names(&["b"]));
+    }
+
+    #[test]
+    fn changed_names_are_the_files_changed_added_or_removed() {
+        let old = files(&[("a.toml", "x = 1"), ("b.csv", "n\n1\n"), ("c.json", "[]")]);
+        let new = files(&[("a.toml", "x = 1"), ("b.csv", "n\n2\n"), ("d.json", "{}")]);
+        assert_eq!(changed_names(&old, &new), names(&["b", "c", "d"]));
+        assert!(changed_names(&old, &old).is_empty());
+    }
+
     #[test]
     fn other_files_and_clashing_names_are_errors() {
         let (_, errors) = parse(&files(&[

@@ -607,6 +607,35 @@ mod tests {
     }
 
     #[test]
+    fn a_page_reusing_a_cached_partial_counts_the_data_files_it_read() {
+        let (mut env, errors) = environment(
+            &two_templates("{{ partial_cached('p.html') }}", "{{ data.donors|length }}"),
+            HashMap::new(),
+            "/",
+            &no_strings(),
+        );
+        assert!(errors.is_empty());
+        let file = crate::load::DataFile {
+            path: "donors.csv".into(),
+            text: "name\nBelgium\n".into(),
+        };
+        env.add_global("data", data::parse(&[file]).0);
+        let cached = partial_cached();
+        let render = || {
+            let template = env.get_template("page.html").unwrap();
+            let context = context! { partial_cached => cached.clone() };
+            data::tracked(|| template.render(&context).unwrap())
+        };
+        let donors = ["donors".to_string()].into();
+        // Rendered by the first page, reused by the second: both read data.donors.
+        for _ in 0..2 {
+            let (html, reads) = render();
+            assert_eq!(html, "1");
+            assert!(reads.any_of(&donors));
+        }
+    }
+
+    #[test]
     fn partial_cached_renders_once_per_set_of_arguments_and_sees_no_page() {
         let (mut env, errors) = environment(
             &two_templates(

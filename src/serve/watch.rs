@@ -90,7 +90,8 @@ pub fn classify(root: &Path, path: &Path) -> Option<ChangeKind> {
         // themes/<name>/templates/... and themes/<name>/static/...
         "themes" if parts.len() > 2 && parts[2] == "templates" => Some(ChangeKind::Template),
         "themes" if parts.len() > 3 && parts[2] == "static" => Some(ChangeKind::Static(under(3))),
-        // UI strings, like data, may be read by any page: everything is built again.
+        // UI strings are a `Data` change too: the session reads them again with the data files
+        // (a change of strings builds everything again).
         "themes" if parts.len() > 2 && parts[2] == I18N_DIR => Some(ChangeKind::Data),
         "themes" => Some(ChangeKind::Template),
         "data" | I18N_DIR => Some(ChangeKind::Data),
@@ -556,7 +557,7 @@ mod tests {
         );
         assert_eq!(kind("site.toml"), Some(ChangeKind::Config));
         assert_eq!(kind("templates/page.html"), Some(ChangeKind::Template));
-        // UI strings may be read by any page: like data, everything is built again.
+        // UI strings are a `Data` change: the session tells them from data files.
         assert_eq!(kind("i18n/fr.toml"), Some(ChangeKind::Data));
         assert_eq!(kind("themes/default/i18n/es.toml"), Some(ChangeKind::Data));
         assert_eq!(
