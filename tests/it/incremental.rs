@@ -690,7 +690,10 @@ fn a_new_backlink_renders_the_pages_calling_a_late_shortcode() {
         after["about/index.html"], before,
         "about/ was not rendered again"
     );
-    assert!(about.contains("Norway: IPEC funding Second news "), "{about}");
+    assert!(
+        about.contains("Norway: IPEC funding Second news "),
+        "{about}"
+    );
     assert_eq!(after, full_build(site.root()).unwrap());
 }
 

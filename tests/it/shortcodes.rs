@@ -358,3 +358,15 @@ error: build failed with 2 errors
         "broken link in written Markdown",
     );
 }
+
+#[test]
+fn late_calls_in_a_body_are_numbered_in_the_pages_order() {
+    let site =
+        site("{{ reach() }}\n\n{% note(kind=\"x\") %}\nIn a note: {{ reach() }}\n{% end %}\n")
+            .file("templates/shortcodes/reach.html", REACH);
+    site.build();
+    let html = site.read("a/index.html");
+    let at = |call: &str| html.find(call).unwrap_or_else(|| panic!("no {call}"));
+    assert!(at("on A, en, call 1") < at("In a note: <p class=\"reach\">Kenya: on A, en, call 2"));
+    assert!(!html.contains("weft:late"), "a placeholder is left");
+}
