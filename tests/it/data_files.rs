@@ -300,6 +300,25 @@ fn the_step_table_of_para_43_is_typed_once_and_its_links_are_references() {
         (1..=25).collect::<Vec<_>>(),
         "rows 1 to 25, in order"
     );
+    // The page's front matter states each place a row names, with its relation: the table
+    // and the references agree.
+    let front =
+        std::fs::read_to_string(root.join("content/programmes/step/activities-by-region.md"))
+            .unwrap();
+    for row in rows {
+        let place = row["en"]["where"].as_str().unwrap();
+        for name in place
+            .split("[[")
+            .skip(1)
+            .map(|l| l.split([']', '|']).next().unwrap())
+        {
+            assert!(
+                front.contains(&format!("{{ ref = \"{name}\"")),
+                "row {} names {name}, which the page's front matter does not reference",
+                row["n"]
+            );
+        }
+    }
     let out = crate::support::real_site();
     let base = "/global-programmes/";
     for (lang, page) in [
