@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::load::TemplateSource;
 use crate::markdown::Rendered;
 use crate::model::{Kind, Origin, PageId, Site};
+use crate::shortcode;
 use crate::templates::{self, render_error};
 use crate::xref::{Graph, Reference};
 
@@ -658,7 +659,8 @@ fn backlinks(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> (Value, Value)
 }
 
 /// The full context value of the page being rendered.
-fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
+/// `content` replaces the rendered Markdown (with the page's late shortcodes rendered).
+fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId, content: Option<String>) -> Value {
     let site = inputs.site;
     let page = site.page(id);
     let fm = &page.front_matter;
@@ -693,7 +695,10 @@ fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
             .map(|(k, v)| (k, v.clone())),
     );
     fields.extend([
-        ("content", Value::from_safe_string(rendered.html.clone())),
+        (
+            "content",
+            Value::from_safe_string(content.unwrap_or_else(|| rendered.html.clone())),
+        ),
         ("toc", Value::from_serialize(&rendered.toc)),
         ("word_count", Value::from(rendered.word_count)),
         (
@@ -802,9 +807,15 @@ pub fn render_page(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Result<V
         .label(label)
         .help(help)
     })?;
-    let page_value = page_value(inputs, shared, id);
-    let (outputs, reads) =
-        crate::data::tracked(|| render_pagers(inputs, shared, (id, &template), page_value));
+    // Late shortcodes render with the page's context, and their data reads count as the page's.
+    let (outputs, reads) = crate::data::tracked(|| {
+        let mut page_value = page_value(inputs, shared, id, None);
+        if !inputs.rendered[id].late.is_empty() {
+            let content = late_shortcodes(inputs, shared, id, &page_value)?;
+            page_value = self::page_value(inputs, shared, id, Some(content));
+        }
+        render_pagers(inputs, shared, (id, &template), page_value)
+    });
     inputs.data_readers.set(&page.output_path(), reads);
     outputs
 }
@@ -848,6 +859,52 @@ fn render_pagers(
         });
     }
     Ok(outputs)
+}
+
+/// Page `id`'s HTML with its late shortcodes rendered in place of their placeholders, each with
+/// the context the page's template gets (`page` — whose `content` still holds the
+/// placeholders —, `site`, `collections`), its arguments and `nth`, its number among the
+/// page's calls of the same shortcode (for unique ids). An error is located at the call.
+fn late_shortcodes(
+    inputs: &Inputs<'_>,
+    shared: &Shared,
+    id: PageId,
+    page_value: &Value,
+) -> Result<String, Error> {
+    let rendered = &inputs.rendered[id];
+    let mut html = rendered.html.clone();
+    for (index, late) in rendered.late.iter().enumerate() {
+        let mut context: BTreeMap<&str, Value> = late
+            .args
+            .iter()
+            .map(|(name, value)| (name.as_str(), Value::from_serialize(value)))
+            .collect();
+        context.extend([
+            ("site", shared.site.clone()),
+            ("page", page_value.clone()),
+            ("collections", shared.collections.clone()),
+            ("partial_cached", shared.partial_cached.clone()),
+            ("nth", Value::from(late.nth)),
+        ]);
+        forget_missed();
+        let written =
+            inputs
+                .env
+                .get_template(&late.template)
+                .and_then(|t| t.render(Value::from(context)))
+                .map_err(|e| {
+                    let page = inputs.site.page(id);
+                    let span =
+                        (late.span.start + page.body_offset)..(late.span.end + page.body_offset);
+                    shortcode::failed(&late.name, &e, inputs.sources)
+                        .at(crate::error::Location::new(&page.file(), &page.text, span))
+                })?;
+        html = html.replace(
+            &shortcode::Late::placeholder(index),
+            written.trim_end_matches('\n'),
+        );
+    }
+    Ok(html)
 }
 
 /// The URL of listing page `number` of section `id`: the section's own for the first.

@@ -2,7 +2,7 @@
 //! function, a few filters, the UI strings and locale formatters of [`crate::i18n`], and the mapping of minijinja errors to diagnostics that name the
 //! template file and line. Built once per build and shared by every render thread.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
@@ -27,8 +27,17 @@ pub fn environment(
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_keep_trailing_newline(true);
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".svg") {
+    // A shortcode writing Markdown is not escaped as HTML: its text is parsed as the page's
+    // Markdown, which escapes what it shows (and `[[Côte d'Ivoire]]` must stay a name).
+    let markdown: HashSet<String> = sources
+        .iter()
+        .filter(|(name, source)| crate::shortcode::writes_markdown(name, source))
+        .map(|(name, _)| name.clone())
+        .collect();
+    env.set_auto_escape_callback(move |name| {
+        if markdown.contains(name) {
+            minijinja::AutoEscape::None
+        } else if name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".svg") {
             minijinja::AutoEscape::Html
         } else {
             minijinja::AutoEscape::None

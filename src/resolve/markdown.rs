@@ -95,6 +95,9 @@ pub struct Rendered {
     /// The shortcodes the body calls (in bodies too), for `weft serve` to know which pages
     /// a change to a shortcode's template touches.
     pub shortcodes: Vec<String>,
+    /// The calls of late shortcodes, rendered with the page (`html` holds a placeholder for
+    /// each, [`shortcode::Late::placeholder`] of its index here).
+    pub late: Vec<shortcode::Late>,
     pub word_count: usize,
 }
 

@@ -45,6 +45,18 @@ pub enum BodyKind {
     Raw,
 }
 
+/// What a shortcode's template writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputKind {
+    /// HTML, put in place of the call.
+    #[default]
+    Html,
+    /// Markdown, rendered in place of the call as the page's own Markdown: its wikilinks are
+    /// the page's references, its errors are located at the call.
+    Markdown,
+}
+
 /// The header comment of a shortcode template.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,6 +64,40 @@ struct Header {
     body: Option<BodyKind>,
     #[serde(default)]
     optional: Vec<String>,
+    #[serde(default)]
+    output: OutputKind,
+    /// Rendered with the page, not with its Markdown: it sees the whole site.
+    #[serde(default)]
+    late: bool,
+}
+
+/// The names a late shortcode's template reads from the page's context, not from its call.
+const LATE_CONTEXT: [&str; 5] = ["page", "site", "collections", "partial_cached", "nth"];
+
+/// Whether the template `source` is a shortcode whose header says it writes Markdown (the
+/// template environment does not escape its output: Markdown is not HTML).
+pub fn writes_markdown(name: &str, source: &TemplateSource) -> bool {
+    name.starts_with(FOLDER) && header(source).is_ok_and(|h| h.output == OutputKind::Markdown)
+}
+
+/// A late shortcode's call, left in a page's HTML as a placeholder ([`Late::placeholder`]) and
+/// rendered with the page (`render::render_page`), once the whole site is known.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Late {
+    pub name: String,
+    pub template: String,
+    pub args: Vec<(String, toml::Value)>,
+    /// The call in the page's body.
+    pub span: std::ops::Range<usize>,
+    /// This call's number among the page's calls of the same shortcode (1, 2, ...), for ids.
+    pub nth: usize,
+}
+
+impl Late {
+    /// The HTML comment standing for call `index` of a page's late calls until it is rendered.
+    pub fn placeholder(index: usize) -> String {
+        format!("<!--weft:late:{index}-->")
+    }
 }
 
 /// One shortcode the site can call.
@@ -62,6 +108,8 @@ struct Shortcode {
     /// Every argument the template reads.
     arguments: BTreeSet<String>,
     optional: BTreeSet<String>,
+    output: OutputKind,
+    late: bool,
 }
 
 /// The shortcodes of one build, rendered with its template environment.
@@ -113,10 +161,11 @@ impl<'a> Shortcodes<'a> {
             let Ok(compiled) = env.get_template(template) else {
                 continue;
             };
+            let context = |v: &str| header.late && LATE_CONTEXT.contains(&v);
             let arguments = compiled
                 .undeclared_variables(false)
                 .into_iter()
-                .filter(|v| !globals.contains(v.as_str()) && v != "body")
+                .filter(|v| !globals.contains(v.as_str()) && v != "body" && !context(v))
                 .collect();
             let body = header.body.unwrap_or(BodyKind::None);
             known.insert(
@@ -126,6 +175,8 @@ impl<'a> Shortcodes<'a> {
                     body,
                     arguments,
                     optional: header.optional.into_iter().collect(),
+                    output: header.output,
+                    late: header.late,
                 },
             );
         }
@@ -256,23 +307,30 @@ impl<'a> Shortcodes<'a> {
             .get_template(&shortcode.template)
             .and_then(|t| t.render(Value::from(values)))
             .map(|html| html.trim_end_matches('\n').to_string());
-        rendered.map_err(|e| {
-            let in_template = template_error(&e, sources);
-            let mut error = Error::new(
-                ErrorKind::Shortcode,
-                format!(
-                    "shortcode `{}` failed: {}",
-                    call.name,
-                    e.detail().unwrap_or(&e.kind().to_string())
-                ),
-            )
-            .label("in this call");
-            if let Some(location) = in_template.location {
-                error = error.also_labelled(location, in_template.label.unwrap_or_default());
-            }
-            Problem::new(call.span.clone(), error)
-        })
+        rendered.map_err(|e| Problem::new(call.span.clone(), failed(&call.name, &e, sources)))
     }
+}
+
+/// The error of a call of shortcode `name` whose template failed with `e`: at the call (the
+/// caller locates it), and at the template's line.
+pub(crate) fn failed(
+    name: &str,
+    e: &minijinja::Error,
+    sources: &BTreeMap<String, TemplateSource>,
+) -> Error {
+    let in_template = template_error(e, sources);
+    let mut error = Error::new(
+        ErrorKind::Shortcode,
+        format!(
+            "shortcode `{name}` failed: {}",
+            e.detail().unwrap_or(&e.kind().to_string())
+        ),
+    )
+    .label("in this call");
+    if let Some(location) = in_template.location {
+        error = error.also_labelled(location, in_template.label.unwrap_or_default());
+    }
+    error
 }
 
 /// Reads the `{# shortcode ... #}` comment a template may start with (TOML after the word).
@@ -292,15 +350,23 @@ fn header(source: &TemplateSource) -> Result<Header, Error> {
     };
     let toml_start =
         start + 2 + (inner.len() - inner.trim_start_matches('-').len()) + lead + "shortcode".len();
-    toml::from_str(toml_text).map_err(|e| {
-        let span = e
-            .span()
-            .map_or(toml_start..toml_start, |s| (toml_start + s.start)..(toml_start + s.end));
-        Error::new(
-            ErrorKind::Shortcode,
-            format!("bad shortcode header: {}", e.message()),
-        )
-        .at(Location::new(&source.file, text, span))
-        .help("a shortcode template may start with a comment `{# shortcode` followed by TOML lines: `body = \"markdown\"` (or \"raw\"), `optional = [\"name\"]`, then `#}`")
-    })
+    let bad = |message: &str, span: Option<std::ops::Range<usize>>| {
+        let span = span.map_or(toml_start..toml_start, |s| {
+            (toml_start + s.start)..(toml_start + s.end)
+        });
+        Error::new(ErrorKind::Shortcode, format!("bad shortcode header: {message}"))
+            .at(Location::new(&source.file, text, span))
+            .help("a shortcode template may start with a comment `{# shortcode` followed by TOML lines: `body = \"markdown\"` (or \"raw\"), `optional = [\"name\"]`, `output = \"markdown\"`, `late = true`, then `#}`")
+    };
+    let parsed: Header = toml::from_str(toml_text).map_err(|e| bad(e.message(), e.span()))?;
+    // A late call is rendered after the references are known: it can neither take a body
+    // (rendered with the Markdown) nor write Markdown (whose links would be references).
+    let late_conflict = parsed.late
+        && (parsed.body.unwrap_or(BodyKind::None) != BodyKind::None
+            || parsed.output == OutputKind::Markdown);
+    if late_conflict {
+        let at = toml_text.find("late").map(|i| i..i + "late".len());
+        return Err(bad("a late shortcode takes no body and writes HTML", at));
+    }
+    Ok(parsed)
 }

@@ -261,6 +261,117 @@ fn the_sites_contribution_figures_are_typed_once_and_agree_with_the_pages_citing
         );
     }
     assert_eq!(seen, 2, "the paper states two contribution figures");
+    // The home page draws the donors index's chart (the shortcode donor_chart, in every
+    // language): the same drawing from the same figures, under its own ids.
+    for (home, donors) in [
+        ("index.html", "donors/index.html"),
+        ("fr/index.html", "fr/donateurs/index.html"),
+        ("es/index.html", "es/donantes/index.html"),
+    ] {
+        let chart = |path: &str| {
+            let html = scraper::Html::parse_document(&read(&out.join(path)));
+            let svg = scraper::Selector::parse("svg.bar-chart").unwrap();
+            let charts: Vec<String> = html.select(&svg).map(|e| e.html()).collect();
+            assert_eq!(charts.len(), 1, "{path} has one chart");
+            charts[0].clone()
+        };
+        assert_eq!(
+            chart(home).replace("donor-chart-1-", "weft-chart-"),
+            chart(donors),
+            "the chart of {home} is not the one of {donors}"
+        );
+    }
+}
+
+/// The table of para. 43 (STEP's activities by region) is typed once, in
+/// data/step_activities.toml: one row each, with its number, region and cells in English,
+/// French and Spanish. The shortcode step_table writes a region's rows as Markdown, so every
+/// link in a cell is a link of the built page in that language, and the page it leads to
+/// lists the activities page among its backlinks, as when the table was typed in the page.
+#[test]
+fn the_step_table_of_para_43_is_typed_once_and_its_links_are_references() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("data/step_activities.toml")).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    let rows = table["rows"].as_array().unwrap();
+    let numbers: Vec<i64> = rows.iter().map(|r| r["n"].as_integer().unwrap()).collect();
+    assert_eq!(
+        numbers,
+        (1..=25).collect::<Vec<_>>(),
+        "rows 1 to 25, in order"
+    );
+    // The page's front matter states each place a row names, with its relation: the table
+    // and the references agree.
+    let front =
+        std::fs::read_to_string(root.join("content/programmes/step/activities-by-region.md"))
+            .unwrap();
+    for row in rows {
+        let place = row["en"]["where"].as_str().unwrap();
+        for name in place
+            .split("[[")
+            .skip(1)
+            .map(|l| l.split([']', '|']).next().unwrap())
+        {
+            assert!(
+                front.contains(&format!("{{ ref = \"{name}\"")),
+                "row {} names {name}, which the page's front matter does not reference",
+                row["n"]
+            );
+        }
+    }
+    let out = crate::support::real_site();
+    let base = "/global-programmes/";
+    for (lang, page) in [
+        ("en", "programmes/step/activities-by-region/index.html"),
+        ("fr", "fr/programmes/step/activities-by-region/index.html"),
+        ("es", "es/programas/step/activities-by-region/index.html"),
+    ] {
+        // Typed once: the page itself holds no table row.
+        let source = match lang {
+            "en" => "content/programmes/step/activities-by-region.md".to_string(),
+            _ => format!("content/programmes/step/activities-by-region.{lang}.md"),
+        };
+        let written = std::fs::read_to_string(root.join(&source)).unwrap();
+        assert!(!written.contains("|---|"), "{source} types a table");
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let doc = scraper::Html::parse_document(&html);
+        let select = |s: &str| scraper::Selector::parse(s).unwrap();
+        let shown: Vec<String> = doc
+            .select(&select(".content table tbody tr td:first-child"))
+            .map(|td| td.text().collect())
+            .collect();
+        let expected: Vec<String> = numbers.iter().map(i64::to_string).collect();
+        assert_eq!(shown, expected, "{page} shows rows 1 to 25");
+        // As many links in the tables as the rows' cells write in this language.
+        let cells: String = rows
+            .iter()
+            .flat_map(|r| ["where", "activity", "partners"].map(|c| r[lang][c].as_str().unwrap()))
+            .collect();
+        let written_links = cells.matches("[[").count() + cells.matches("](@/").count();
+        let links: Vec<String> = doc
+            .select(&select(".content table a"))
+            .map(|a| a.value().attr("href").unwrap().to_string())
+            .collect();
+        assert_eq!(
+            links.len(),
+            written_links,
+            "{page}: a link per link written"
+        );
+        // Each is a reference: the page it leads to lists this one among its backlinks.
+        let url = format!("{base}{}", page.trim_end_matches("index.html"));
+        for link in &links {
+            let target = link.strip_prefix(base).unwrap().split('#').next().unwrap();
+            let target_html = std::fs::read_to_string(out.join(target).join("index.html")).unwrap();
+            let panel = target_html
+                .split("class=\"panel backlinks")
+                .nth(1)
+                .unwrap_or_else(|| panic!("{target} has no backlinks panel"));
+            assert!(
+                panel.contains(&format!("href=\"{url}")),
+                "{target} does not list {url} among its backlinks"
+            );
+        }
+    }
 }
 
 fn thousands(digits: &str, separator: char) -> String {

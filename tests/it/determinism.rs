@@ -123,7 +123,7 @@ fn a_site_with_many_cross_references_builds_byte_identically() {
 fn the_repository_site_builds_without_errors_and_byte_identically() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let site = TestSite::new().file("site.toml", std::fs::read(repo.join("site.toml")).unwrap());
-    for folder in ["content", "themes", "static", "templates"] {
+    for folder in ["content", "data", "i18n", "themes", "static", "templates"] {
         for (path, bytes) in tree(&repo.join(folder)) {
             site.write(&format!("{folder}/{path}"), bytes);
         }

@@ -707,6 +707,78 @@ fn random_edits_with_a_theme_reading_no_collection_match_a_full_build() {
     assert!(fast >= STEPS, "only {fast} fast rebuilds");
 }
 
+/// A late shortcode `reach` (the donors' backlinks and the calling page's), called in
+/// `news/a.md` and `about.md`; with the default theme, `about.md` also draws its donor chart.
+fn use_late_shortcodes(site: &TestSite, chart: bool) {
+    site.write(
+        "templates/shortcodes/reach.html",
+        "{#- shortcode\nlate = true\n-#}\n<p id=\"reach-{{ nth }}\">{% for d in collections.donors %}{{ d.title }}: {% for i in d.backlink_items %}{{ i.source.title }} {% endfor %}{% endfor %} / {% for g in page.backlinks %}{% for i in g.items %}{{ i.source.title }} {% endfor %}{% endfor %}</p>\n",
+    );
+    let chart = if chart { "\n{{ donor_chart() }}\n" } else { "" };
+    for (file, call) in [("content/news/a.md", ""), ("content/about.md", chart)] {
+        let text = fs::read_to_string(site.path(file)).unwrap();
+        site.write(file, format!("{text}\n{{{{ reach() }}}}\n{call}"));
+    }
+}
+
+#[test]
+fn random_edits_with_late_shortcodes_match_a_full_build() {
+    for seed in [0x5eed_0021, 0x5eed_0022] {
+        let site = TestSite::fixture("serve-site");
+        use_late_shortcodes(&site, true);
+        random_walk(&site, seed, STEPS);
+    }
+}
+
+/// The theme reads no collection, the late shortcode does: an edit changing a donor's
+/// backlinks must still render the pages calling it again.
+#[test]
+fn random_edits_with_late_shortcodes_and_a_theme_reading_no_collection_match_a_full_build() {
+    let mut fast = 0;
+    for seed in [0x5eed_0023, 0x5eed_0024] {
+        let site = TestSite::fixture("serve-site");
+        use_plain_theme(&site, false);
+        use_late_shortcodes(&site, false);
+        fast += random_walk(&site, seed, STEPS);
+    }
+    assert!(fast >= STEPS / 2, "only {fast} fast rebuilds");
+}
+
+#[test]
+fn a_new_backlink_renders_the_pages_calling_a_late_shortcode() {
+    let site = TestSite::fixture("serve-site");
+    use_plain_theme(&site, false);
+    use_late_shortcodes(&site, false);
+    let mut session = Session::open(site.root(), options());
+    session.rebuild_all().unwrap();
+    session.warm();
+    let before = served(&mut session)["about/index.html"].clone();
+    let f = "content/news/b.md";
+    let text = fs::read_to_string(site.path(f)).unwrap();
+    site.write(f, format!("{text}\nFunded by [[Norway]].\n"));
+    let update = session
+        .apply(
+            &ChangeSet {
+                content: BTreeSet::from(["news/b.md".to_string()]),
+                ..ChangeSet::default()
+            },
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert!(!update.full);
+    let after = served(&mut session);
+    let about = String::from_utf8_lossy(&after["about/index.html"]).into_owned();
+    assert_ne!(
+        after["about/index.html"], before,
+        "about/ was not rendered again"
+    );
+    assert!(
+        about.contains("Norway: IPEC funding Second news "),
+        "{about}"
+    );
+    assert_eq!(after, full_build(site.root()).unwrap());
+}
+
 #[test]
 fn a_body_edit_renders_only_that_page() {
     let site = TestSite::fixture("serve-site");

@@ -91,7 +91,7 @@ fn an_unknown_shortcode_suggests_the_nearest_name() {
 6 | {{ bagde(text="x") }}
   |    ^^^^^ did you mean `badge`?
   |
-  = help: a shortcode is a template templates/shortcodes/NAME.html; this site has: badge, note, raw
+  = help: a shortcode is a template templates/shortcodes/NAME.html; this site has: badge, donor_chart, note, raw
 
 error: build failed with 1 error
 "#,
@@ -185,7 +185,7 @@ fn a_bad_header_is_located_in_the_template() {
 2 | body = "html"
   |        ^^^^^^
   |
-  = help: a shortcode template may start with a comment `{# shortcode` followed by TOML lines: `body = "markdown"` (or "raw"), `optional = ["name"]`, then `#}`
+  = help: a shortcode template may start with a comment `{# shortcode` followed by TOML lines: `body = "markdown"` (or "raw"), `optional = ["name"]`, `output = "markdown"`, `late = true`, then `#}`
 
 error: build failed with 1 error
 "#,
@@ -243,4 +243,130 @@ error: build failed with 1 error
 "#,
         "end tag in a list item",
     );
+}
+
+/// A late shortcode: the countries' backlinks, the calling page's title and the call's number.
+const REACH: &str = "{# shortcode\nlate = true\n-#}\n<p class=\"reach\">{% for c in collections.countries %}{{ c.title }}: {% for i in c.backlink_items %}{{ i.source.title }} {% endfor %}{% endfor %}on {{ page.title }}, {{ lang }}, call {{ nth }}</p>\n";
+/// A shortcode writing Markdown: a table of wikilinks to the `names` given.
+const NAMES: &str = "{# shortcode\noutput = \"markdown\"\n-#}\n| Country | Note |\n|---|---|\n{% for n in names %}| [[{{ n }}]] | {{ note }} |\n{% endfor %}";
+
+#[test]
+fn a_late_shortcode_sees_the_backlinks_of_the_whole_site() {
+    let site = site("Before.\n\n{{ reach() }}\n\nBetween {{ reach() }} words.\n")
+        .file("templates/shortcodes/reach.html", REACH)
+        .file("content/b.md", page("B", "", "About [[Kenya]].\n"));
+    site.build();
+    // Kenya's backlink from B is made after the Markdown is rendered: a late call sees it,
+    // and each call knows its number on the page (ids stay unique).
+    assert_text(
+        &content(&site),
+        "<p>Before.</p>\n\
+         <p class=\"reach\">Kenya: B on A, en, call 1</p>\n\
+         <p>Between <p class=\"reach\">Kenya: B on A, en, call 2</p> words.</p>",
+        "late calls",
+    );
+}
+
+#[test]
+fn a_late_shortcode_error_points_at_the_call_and_the_template_line() {
+    let site = site("Text.\n\n{{ late_broken() }}\n").file(
+        "templates/shortcodes/late_broken.html",
+        "{# shortcode\nlate = true\n#}\n<p>{{ page.title | nosuchfilter }}</p>\n",
+    );
+    assert_text(
+        &site.build_err(),
+        r#"error: shortcode `late_broken` failed: filter nosuchfilter is unknown
+ --> content/a.md:6:1
+  |
+6 | {{ late_broken() }}
+  | ^^^^^^^^^^^^^^^^^^^ in this call
+  |
+ ::: templates/shortcodes/late_broken.html:4:20
+  |
+4 | <p>{{ page.title | nosuchfilter }}</p>
+  |                    ^^^^^^^^^^^^ unknown filter
+  |
+
+error: build failed with 1 error
+"#,
+        "late template error",
+    );
+}
+
+#[test]
+fn a_late_shortcode_takes_no_body_and_writes_html() {
+    let site = site("x\n").file(
+        "templates/shortcodes/odd.html",
+        "{# shortcode\nbody = \"markdown\"\nlate = true\n#}\nx\n",
+    );
+    assert_text(
+        &site.build_err(),
+        r#"error: bad shortcode header: a late shortcode takes no body and writes HTML
+ --> templates/shortcodes/odd.html:3:1
+  |
+3 | late = true
+  | ^^^^
+  |
+  = help: a shortcode template may start with a comment `{# shortcode` followed by TOML lines: `body = "markdown"` (or "raw"), `optional = ["name"]`, `output = "markdown"`, `late = true`, then `#}`
+
+error: build failed with 1 error
+"#,
+        "late with a body",
+    );
+}
+
+#[test]
+fn markdown_written_by_a_shortcode_is_the_pages_own() {
+    let site = site("{{ names(names=[\"Kenya\"], note=\"Côte d'Ivoire & \\\"co\\\"\") }}\n")
+        .file("templates/shortcodes/names.html", NAMES);
+    site.build();
+    // Not escaped as HTML by the template (Markdown escapes what it shows), and parsed in place.
+    assert_text(
+        &content(&site),
+        "<div class=\"table-scroll\" tabindex=\"0\" role=\"group\" aria-label=\"Table (scrolls sideways)\"><table><thead><tr><th>Country</th><th>Note</th></tr></thead><tbody>\n\
+         <tr><td><a href=\"/countries/kenya/\">Kenya</a></td><td>Côte d’Ivoire &amp; “co”</td></tr>\n\
+         </tbody></table>",
+        "written Markdown",
+    );
+    // The wikilink it wrote is a reference of the page: Kenya lists it.
+    let kenya = site.read("countries/kenya/index.html");
+    assert!(kenya.contains("href=\"/a/\""), "no backlink on Kenya");
+}
+
+#[test]
+fn a_broken_link_in_written_markdown_points_at_the_call() {
+    let site = site("Text.\n\n{{ names(names=[\"Keyna\"], note=\"x\") }}\n\nSome {{ names(names=[], note=\"\") }} inline.\n")
+        .file("templates/shortcodes/names.html", NAMES);
+    assert_text(
+        &site.build_err(),
+        r#"error: unknown link target [[Keyna]]
+ --> content/a.md:6:1
+  |
+6 | {{ names(names=["Keyna"], note="x") }}
+  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ did you mean [[Kenya]]?
+  |
+
+error: the call of shortcode `names` writes Markdown blocks: it must be a paragraph of its own (blank lines around it)
+ --> content/a.md:8:6
+  |
+8 | Some {{ names(names=[], note="") }} inline.
+  |      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ here
+  |
+
+error: build failed with 2 errors
+"#,
+        "broken link in written Markdown",
+    );
+}
+
+#[test]
+fn late_calls_in_a_body_are_numbered_in_the_pages_order() {
+    let site =
+        site("{{ reach() }}\n\n{% note(kind=\"x\") %}\nIn a note: {{ reach() }}\n{% end %}\n")
+            .file("templates/shortcodes/reach.html", REACH);
+    site.build();
+    let html = site.read("a/index.html");
+    let at = |call: &str| html.find(call).unwrap_or_else(|| panic!("no {call}"));
+    assert!(at("on A, en, call 1") < at("In a note: <p class=\"reach\">Kenya: on A, en, call 2"));
+    assert!(!html.contains("weft:late"), "a placeholder is left");
 }

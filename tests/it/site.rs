@@ -284,7 +284,7 @@ fn a_new_page_citing_tanzania_by_its_short_name_reaches_the_united_republic() {
     // The repository's site plus one page that uses the short name in front matter and body.
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut site = TestSite::new();
-    for folder in ["content", "themes", "static", "templates"] {
+    for folder in ["content", "data", "i18n", "themes", "static", "templates"] {
         for (rel, bytes) in crate::support::tree(&repo.join(folder)) {
             site = site.file(&format!("{folder}/{rel}"), bytes);
         }

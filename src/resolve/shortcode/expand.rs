@@ -8,7 +8,7 @@ use minijinja::Value;
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
 
 use super::call::{end_tag, parse_call, Call};
-use super::{BodyKind, Shortcodes};
+use super::{BodyKind, Late, OutputKind, Shortcode, Shortcodes};
 use crate::error::{Error, ErrorKind};
 use crate::markdown::{self, LinkResolver, Problem, Rendered};
 
@@ -117,7 +117,7 @@ fn expand_in_text<'e>(
         let replaced = if call.has_body {
             expand_body_call(events, i, &call, page, result, out)
         } else {
-            expand_inline_call(events, i, &call, page, result)
+            expand_inline_call(events, i, &call, page, result, out)
         };
         match replaced {
             Ok(next) => return Some(next),
@@ -172,6 +172,7 @@ fn expand_inline_call<'e>(
     call: &Call,
     page: &Page<'_>,
     result: &mut Events<'e>,
+    out: &mut Rendered,
 ) -> Result<(usize, usize), Problem> {
     let shortcode = page.shortcodes.find(call)?;
     page.shortcodes.check(call, shortcode)?;
@@ -183,7 +184,6 @@ fn expand_inline_call<'e>(
     {
         return Err(crossing(call, "runs across Markdown markup"));
     }
-    let html = page.shortcodes.render(call, shortcode, None)?;
     let before = text_before(events, i, call.span.start, page.body);
     let last = &events[j].1;
     let rest = (last.end > end).then_some(end..last.end);
@@ -193,6 +193,13 @@ fn expand_inline_call<'e>(
             .is_none_or(|r| page.body[r.clone()].trim().is_empty())
         && matches!(result.last(), Some((Event::Start(Tag::Paragraph), _)))
         && matches!(events.get(j + 1), Some((Event::End(TagEnd::Paragraph), _)));
+    if shortcode.output == OutputKind::Markdown && !alone {
+        return Err(crossing(
+            call,
+            "writes Markdown blocks: it must be a paragraph of its own (blank lines around it)",
+        ));
+    }
+    let html = output(call, shortcode, None, page, out)?;
     if alone {
         let (_, start) = result.pop().expect("the paragraph's start");
         let html = html + "\n";
@@ -280,7 +287,7 @@ fn expand_body_call<'e>(
         BodyKind::Markdown => Value::from_safe_string(render_body(&inner, page, out)),
         _ => Value::from(inner.text.strip_suffix('\n').unwrap_or(&inner.text)),
     };
-    let html = page.shortcodes.render(call, shortcode, Some(value))?;
+    let html = output(call, shortcode, Some(value), page, out)?;
     let span = call.span.start..end_tag_span.end;
     let html = html + "\n";
     if in_paragraph {
@@ -399,11 +406,59 @@ fn body_text(body: &str, open: Range<usize>, end: usize) -> BodyText {
     out
 }
 
+/// What a call of `shortcode` puts in the page: its HTML; for a shortcode writing Markdown,
+/// that Markdown rendered as the page's own (what it links to and its errors are the page's,
+/// at the call); for a late one, a placeholder, its call kept in `out.late`.
+fn output(
+    call: &Call,
+    shortcode: &Shortcode,
+    body: Option<Value>,
+    page: &Page<'_>,
+    out: &mut Rendered,
+) -> Result<String, Problem> {
+    if shortcode.late {
+        let nth = 1 + out.late.iter().filter(|l| l.name == call.name).count();
+        out.late.push(Late {
+            name: call.name.clone(),
+            template: shortcode.template.clone(),
+            args: call
+                .args
+                .iter()
+                .map(|a| (a.name.clone(), a.value.clone()))
+                .collect(),
+            span: call.span.clone(),
+            nth,
+        });
+        return Ok(Late::placeholder(out.late.len() - 1));
+    }
+    let written = page.shortcodes.render(call, shortcode, body)?;
+    Ok(match shortcode.output {
+        OutputKind::Html => written,
+        OutputKind::Markdown => {
+            let nested = markdown::render(&written, page.url, page.links, page.shortcodes);
+            // Generated text has no place in the page: everything in it is at the call.
+            merge(nested, &|_| call.span.clone(), out)
+                .trim_end()
+                .to_string()
+        }
+    })
+}
+
 /// Renders a Markdown body as the page's own Markdown; what it links to and its errors are
 /// the page's, at their places in the page.
 fn render_body(inner: &BodyText, page: &Page<'_>, out: &mut Rendered) -> String {
     let nested = markdown::render(&inner.text, page.url, page.links, page.shortcodes);
     let to_page = |span: &Range<usize>| inner.in_page(span.start)..inner.in_page(span.end);
+    merge(nested, &to_page, out)
+}
+
+/// Adds what nested Markdown found to the page's `out` (spans mapped by `to_page`) and gives
+/// its HTML, whose late calls' placeholders are renumbered as the page's.
+fn merge(
+    nested: Rendered,
+    to_page: &dyn Fn(&Range<usize>) -> Range<usize>,
+    out: &mut Rendered,
+) -> String {
     for mut link in nested.links {
         link.span = to_page(&link.span);
         out.links.push(link);
@@ -427,7 +482,19 @@ fn render_body(inner: &BodyText, page: &Page<'_>, out: &mut Rendered) -> String 
         }
     }
     out.word_count += nested.word_count;
-    nested.html
+    let mut html = nested.html;
+    let base = out.late.len();
+    for (index, mut late) in nested.late.into_iter().enumerate().rev() {
+        html = html.replace(&Late::placeholder(index), &Late::placeholder(base + index));
+        late.span = to_page(&late.span);
+        out.late.push(late);
+    }
+    out.late[base..].reverse();
+    for k in base..out.late.len() {
+        let name = &out.late[k].name;
+        out.late[k].nth = 1 + out.late[..k].iter().filter(|l| &l.name == name).count();
+    }
+    html
 }
 
 #[cfg(test)]
