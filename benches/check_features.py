@@ -29,9 +29,9 @@ NOTE_RE = re.compile(r'<div class="notice source-note source-note-(inconsistency
                      r'role="note">\s*<p class="source-note-title">[^<]+</p>\s*'
                      r"<p><em>[^<]+</em>.*?<strong>[^<]+</strong>.*?<code>", re.S)
 CODE_RE = {
-    "weft": re.compile(r'<pre class="code" data-lang="(rust|toml|json|bash|python)">'
+    "weft": re.compile(r'<pre class="code"[^>]* data-lang="(rust|toml|json|bash|python)">'
                        r'<code class="language-\1">.*?<span class="hl-[a-z-]+">', re.S),
-    "hugo": re.compile(r'<pre tabindex="0" class="chroma"><code class="language-'
+    "hugo": re.compile(r'<pre[^>]* class="chroma"><code class="language-'
                        r'(rust|toml|json|bash|python)" data-lang="\1">.*?'
                        r'<span class="(?!line"|cl")[a-z0-9]+">', re.S),
 }
