@@ -8,8 +8,9 @@ weft: a translation sets only title, description and `translates`, and `translat
 contract's hash of the source (/work/wt/I18N-CONTRACT.md: first 10 hex digits of SHA-1 over
 title NUL description NUL body, body = the text after the closing `+++` line), recomputed here
 from the files with its own parsing; hugo: the translation repeats every other front-matter line
-of its source. Both: the same link targets, the same figures, the same Markdown block structure
-and a length within 20 % of the source's; the configuration declares en (default), fr and es.
+of its source. Both: the same link targets, the same figures, the same code blocks and shortcode
+tags (verbatim), the same Markdown block structure and a length within 20 % of the source's; the
+configuration declares en (default), fr and es.
 Prints one line per problem and a summary; exits 1 if there is any problem.
 """
 
@@ -49,6 +50,13 @@ def link_targets(body):
 def figures(body):
     body = re.sub(r"\]\([^)]*\)", "]", body)   # paths hold serial numbers, not figures
     return collections.Counter(re.findall(r"\d+", body))
+
+
+def verbatim(body):
+    """What a translation keeps as written: fenced code blocks and shortcode tags."""
+    blocks = re.findall(r"^```.*?^```", body, flags=re.M | re.S)
+    tags = re.findall(r"\{%.*?%\}|\{\{<.*?>\}\}|\{\{%.*?%\}\}", body)
+    return collections.Counter(blocks + [t for t in tags if "relref" not in t])
 
 
 def structure(body):
@@ -126,6 +134,8 @@ def check(corpus):
                 bad(trel, "link targets differ from the source's")
             if figures(body) != figures(src_body):
                 bad(trel, "figures differ from the source's")
+            if verbatim(body) != verbatim(src_body):
+                bad(trel, "code blocks or shortcode tags differ from the source's")
             if structure(body) != structure(src_body):
                 bad(trel, "Markdown structure differs from the source's")
             ratio = len(text.encode()) / len(src.encode())

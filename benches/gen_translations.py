@@ -15,7 +15,9 @@ accented letters (multi-byte UTF-8, as real translations have), so the generator
 slugify and index what they would on a real site. What is kept as a translator would keep it:
   - the Markdown structure (headings, lists, tables, footnotes, emphasis) and every figure;
   - link targets: `[label](@/countries/kenya.md)` (weft) and `{{< relref "/country/kenya.md" >}}`
-    (hugo) name the English source file, only the label is translated; wikilinks keep their
+    (hugo) name the English source file, only the label is translated;
+  - fenced code blocks and shortcode tags (benches/add_features.py's `note` calls), verbatim; a
+    shortcode's Markdown body is translated like the rest of the text; wikilinks keep their
     target and get a translated label, `[[United Republic of Tanzania]]` -> `[[United Republic of
     Tanzania|Unie République de Tanzania]]` (gen_corpus writes none today; for a corpus that
     has them).
@@ -161,8 +163,12 @@ SUFFIXES = {
 WORD_RE = re.compile(r"[^\W\d_]+")  # letters, accented ones included
 TRANSLATED_RE = re.compile(r"\.[a-z]{2}\.md$")
 # Kept verbatim in a body: link targets (`](...)`, hugo's `{{< relref ... >}}` inside them),
-# footnote markers, heading ids, and wikilinks (whose label is translated separately).
-PROTECTED_RE = re.compile(r"\]\([^)]*\)|\[\^\d+\]|\{#[^}]*\}|\[\[[^\]]*\]\]")
+# footnote markers, heading ids, wikilinks (whose label is translated separately), fenced code
+# blocks (fence to fence: code is not prose) and shortcode tags (weft's `{% note(kind="gap") %}`,
+# `{% end %}`, `{{ badge(...) }}`; Hugo's `{{< note kind="gap" >}}`, `{{< /note >}}`: a
+# translated name or argument would call another shortcode; the body between is prose).
+PROTECTED_RE = re.compile(r"\]\([^)]*\)|\[\^\d+\]|\{#[^}]*\}|\[\[[^\]]*\]\]"
+                          r"|(?ms:^```.*?^```[ \t]*$)|\{%[^\n]*?%\}|\{\{[^\n]*?\}\}")
 
 
 def translate_word(word: str, lang: str) -> str:
