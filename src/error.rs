@@ -110,7 +110,11 @@ impl Location {
         let line_text = text[line_start..line_end]
             .trim_end_matches('\r')
             .to_string();
-        let mut end = span.end.clamp(start, line_start + line_text.len());
+        // A span may start on the line's `\r`s, past the text kept for display: its caret
+        // goes at the end of that text.
+        let shown_end = line_start + line_text.len();
+        let shown_start = start.min(shown_end);
+        let mut end = span.end.clamp(shown_start, shown_end);
         while !text.is_char_boundary(end) {
             end += 1; // never past the line's end, which is a boundary
         }
@@ -119,7 +123,7 @@ impl Location {
             line,
             column,
             line_text,
-            line_span: (start - line_start)..(end - line_start),
+            line_span: (shown_start - line_start)..(end - line_start),
         }
     }
 
@@ -427,6 +431,22 @@ mod tests {
         let expected: Vec<usize> = asked.iter().map(|&o| line_col(text, o).0).collect();
         assert_eq!(got, expected);
         assert_eq!(got, [1, 2, 4, 1, 4, 4, 3]);
+    }
+
+    #[test]
+    fn a_span_starting_on_a_lines_carriage_return_is_located_not_a_panic() {
+        // Found by props::front_matter_parsing_returns_errors_never_panics: a CRLF line's kept
+        // text ends before the `\r`, so the span's end was clamped below its start.
+        let location = Location::new("a.md", "key = 1\r\nnext", 7..9);
+        assert_eq!((location.line, location.column), (1, 8));
+        assert_eq!(location.line_span, 7..7);
+        let location = Location::new("a.md", "key = 1\r\r\nnext", 8..9);
+        assert_eq!((location.line, location.column), (1, 9));
+        assert_eq!(location.line_span, 7..7);
+        let shown = Error::new(ErrorKind::FrontMatter, "bad")
+            .at(location)
+            .to_string();
+        assert!(shown.contains("a.md:1:9"), "{shown}");
     }
 
     #[test]
