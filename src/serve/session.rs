@@ -348,10 +348,7 @@ impl Session {
         early: &mut dyn FnMut(Arc<Snapshot>, &Update),
     ) -> Result<Update, Reread> {
         let start = Instant::now();
-        let config = self.config.clone().ok_or(Reread::Needed)?;
-        if self.fast.is_none() || !self.read_errors.is_empty() || !self.other_errors.is_empty() {
-            return Err(Reread::Needed);
-        }
+        let config = self.fast_path_config()?;
         // The templates are read with the rest of the site (`load` has no smaller entry).
         let (files, errors) = load::site(&self.root, config);
         let fast = self.fast.as_mut().ok_or(Reread::Needed)?;
@@ -363,23 +360,8 @@ impl Session {
             }
         };
         self.templates = files.templates;
-        let changed: Vec<(String, Option<&String>)> = paths
-            .iter()
-            .map(|p| (p.clone(), self.documents.get(p)))
-            .collect();
-        if changed.is_empty() {
-            return Ok(Update {
-                took: start.elapsed(),
-                ..Update::default()
-            });
-        }
-        let update = fast
-            .apply(&changed, Due::default(), &self.current)
-            .and_then(|(next, rendered)| self.serve_fast(next, rendered, start, early));
-        update.ok_or_else(|| {
-            self.fast = None;
-            Reread::Needed
-        })
+        let paths: BTreeSet<&String> = paths.iter().collect();
+        self.apply_fast(&paths, Due::default(), start, early, Reread::Needed)
     }
 
     /// Data files changed (and maybe content files, `content`): `data/` is read again (and the
@@ -393,10 +375,7 @@ impl Session {
         early: &mut dyn FnMut(Arc<Snapshot>, &Update),
     ) -> Result<Update, Reread> {
         let start = Instant::now();
-        let config = self.config.clone().ok_or(Reread::Needed)?;
-        if self.fast.is_none() || !self.read_errors.is_empty() || !self.other_errors.is_empty() {
-            return Err(Reread::Needed);
-        }
+        let config = self.fast_path_config()?;
         let boundary = load::Boundary::new(&self.root, &config);
         let mut errors = Vec::new();
         let files = load::data_files(&self.root, &boundary, &mut errors);
@@ -418,6 +397,30 @@ impl Session {
             return Err(Reread::Done);
         };
         let paths: BTreeSet<&String> = content.iter().chain(&edited).collect();
+        self.apply_fast(&paths, due, start, early, Reread::Done)
+    }
+
+    /// The site's configuration when a change can take the fast path: there is one, and the
+    /// last build had no errors.
+    fn fast_path_config(&self) -> Result<Config, Reread> {
+        let config = self.config.clone().ok_or(Reread::Needed)?;
+        if self.fast.is_none() || !self.read_errors.is_empty() || !self.other_errors.is_empty() {
+            return Err(Reread::Needed);
+        }
+        Ok(config)
+    }
+
+    /// Renders the pages at `paths` and the `due` outputs through the fast path and serves
+    /// them. When that fails, the fast path is dropped and `failed` tells the caller whether
+    /// the site's files must still be read before the full build.
+    fn apply_fast(
+        &mut self,
+        paths: &BTreeSet<&String>,
+        due: Due,
+        start: Instant,
+        early: &mut dyn FnMut(Arc<Snapshot>, &Update),
+        failed: Reread,
+    ) -> Result<Update, Reread> {
         if paths.is_empty() && due.is_empty() {
             return Ok(Update {
                 took: start.elapsed(),
@@ -425,15 +428,18 @@ impl Session {
             });
         }
         let changed: Vec<(String, Option<&String>)> = paths
-            .into_iter()
-            .map(|p| (p.clone(), self.documents.get(p)))
+            .iter()
+            .map(|&p| (p.clone(), self.documents.get(p)))
             .collect();
-        let update = fast
-            .apply(&changed, due, &self.current)
-            .and_then(|(next, rendered)| self.serve_fast(next, rendered, start, early));
+        let applied = match self.fast.as_mut() {
+            Some(fast) => fast.apply(&changed, due, &self.current),
+            None => None,
+        };
+        let update =
+            applied.and_then(|(next, rendered)| self.serve_fast(next, rendered, start, early));
         update.ok_or_else(|| {
             self.fast = None;
-            Reread::Done
+            failed
         })
     }
 
