@@ -141,21 +141,30 @@ pub fn build_files_into(
     // Every language's model first (side by side): a page's context names its URL in every
     // language. Each other language's documents are its translations merged over the sources.
     let config = &files.config;
+    let languages::Split {
+        sources,
+        translations,
+    } = split;
+    let views: Vec<(String, Vec<model::Parsed>)> = translations
+        .par_iter()
+        .map(|(code, translations)| {
+            let docs = languages::view(&sources, translations, &format!("{code}/"));
+            (code.clone(), docs)
+        })
+        .collect();
+    // The sources are the default language's documents (moved, not copied); the translations,
+    // merged into the views, are dropped meanwhile.
     let (default, others) = rayon::join(
-        || Site::new(config.clone(), split.sources.clone()),
+        || Site::new(config.clone(), sources),
         || {
-            let translations: Vec<(&String, &languages::Translations)> =
-                split.translations.iter().collect();
-            translations
+            let others = views
                 .into_par_iter()
-                .map(|(code, translations)| {
-                    let docs = languages::view(&split.sources, translations, &format!("{code}/"));
-                    Site::in_language(config.clone(), docs, code)
-                })
-                .collect::<Vec<_>>()
+                .map(|(code, docs)| Site::in_language(config.clone(), docs, &code))
+                .collect::<Vec<_>>();
+            drop(translations);
+            others
         },
     );
-    drop(split);
     let mut sites = Vec::with_capacity(1 + others.len());
     for (view, view_errors) in std::iter::once(default).chain(others) {
         errors.extend(view_errors);
@@ -275,10 +284,19 @@ pub fn build_files_into(
     // Content strings shown without a term are known once every page has rendered.
     warnings.extend(strings.term_warnings());
     let warnings = dedup(Errors::sorted(warnings).0);
-    let mut views = resolved.into_iter().map(|r| View {
-        site: r.site,
-        graph: r.graph,
-    });
+    // What only rendering needed (every page's HTML) is freed by all threads: freed in turn
+    // by one, it was the last tenth of a second of a large build with the other thread idle.
+    let views: Vec<View> = resolved
+        .into_par_iter()
+        .map(|r| {
+            r.rendered.into_par_iter().for_each(drop);
+            View {
+                site: r.site,
+                graph: r.graph,
+            }
+        })
+        .collect();
+    let mut views = views.into_iter();
     let default = views
         .next()
         .expect("the default language's view comes first");
@@ -400,12 +418,25 @@ pub fn date_from_history(
 /// search index, graph); `weft serve` makes them again after an incremental rebuild.
 /// A site in several languages has one sitemap for all of them, made once every view is built.
 pub fn site_outputs(site: &Site, rendered: &[Rendered], graph: &Graph) -> Vec<Output> {
-    let mut outputs = feeds::outputs(site);
-    if !site.config.is_multilingual() {
-        outputs.extend(feeds::sitemap(&[site]));
-    }
-    outputs.extend(search::outputs(site, rendered));
-    outputs.extend(graph::outputs(site, graph));
+    // Independent, and each a long serial run for a large site: side by side, so the last one
+    // to finish does not leave a thread idle at the end of the build.
+    let (mut outputs, (search, graph)) = rayon::join(
+        || {
+            let mut outputs = feeds::outputs(site);
+            if !site.config.is_multilingual() {
+                outputs.extend(feeds::sitemap(&[site]));
+            }
+            outputs
+        },
+        || {
+            rayon::join(
+                || search::outputs(site, rendered),
+                || graph::outputs(site, graph),
+            )
+        },
+    );
+    outputs.extend(search);
+    outputs.extend(graph);
     outputs
 }
 

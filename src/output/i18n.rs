@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use fixed_decimal::Decimal;
 use icu_calendar::cal::Gregorian;
@@ -78,8 +78,9 @@ pub struct Strings {
     keys: BTreeSet<String>,
     /// The site's own file for each language, to name in messages.
     site_files: BTreeMap<String, String>,
-    /// (language, content string) shown without a term, noted while rendering.
-    missing_terms: Mutex<BTreeSet<(String, String)>>,
+    /// Language -> content strings shown without a term, noted while rendering (read far more
+    /// often than written: every relation of every panel of a translated page asks).
+    missing_terms: RwLock<BTreeMap<String, BTreeSet<String>>>,
 }
 
 impl Strings {
@@ -132,7 +133,7 @@ impl Strings {
             formats,
             keys,
             site_files,
-            missing_terms: Mutex::default(),
+            missing_terms: RwLock::default(),
         };
         let warnings = strings.missing_keys(&declared);
         (Arc::new(strings), errors, warnings)
@@ -142,11 +143,13 @@ impl Strings {
     pub fn register(self: &Arc<Self>, env: &mut Environment<'static>) {
         let strings = self.clone();
         env.add_function("t", move |state: &State, key: &str, args: Kwargs| {
-            strings.translate(&current_language(state, &strings.default), key, &args)
+            let lang = current_language(state, &strings.default);
+            strings.translate(as_language(&lang), key, &args)
         });
         let strings = self.clone();
         env.add_filter("term", move |state: &State, value: Value| {
-            strings.term(&current_language(state, &strings.default), value)
+            let lang = current_language(state, &strings.default);
+            strings.term(as_language(&lang), value)
         });
         let strings = self.clone();
         env.add_filter(
@@ -154,7 +157,11 @@ impl Strings {
             move |state: &State, value: Value, places: Option<i16>| {
                 let lang = current_language(state, &strings.default);
                 let decimal = decimal_of(&value, places)?;
-                Ok(strings.formats(&lang).decimal.format(&decimal).to_string())
+                Ok(strings
+                    .formats(as_language(&lang))
+                    .decimal
+                    .format(&decimal)
+                    .to_string())
             },
         );
         let strings = self.clone();
@@ -163,16 +170,21 @@ impl Strings {
             move |state: &State, value: ViaDeserialize<String>| {
                 let lang = current_language(state, &strings.default);
                 let date = date_of(&value)?;
-                Ok(strings.formats(&lang).date.format(&date).to_string())
+                Ok(strings
+                    .formats(as_language(&lang))
+                    .date
+                    .format(&date)
+                    .to_string())
             },
         );
     }
 
     /// The content strings shown without a term, once per string and language, as warnings.
     pub fn term_warnings(&self) -> Vec<Error> {
-        let missing = self.missing_terms.lock().expect("missing terms");
+        let missing = self.missing_terms.read().expect("missing terms");
         missing
             .iter()
+            .flat_map(|(lang, texts)| texts.iter().map(move |text| (lang, text)))
             .map(|(lang, text)| {
                 let file = self.file_for(lang);
                 Error::new(
@@ -230,6 +242,9 @@ impl Strings {
         text: &str,
         args: &Kwargs,
     ) -> Result<Value, minijinja::Error> {
+        if !text.contains(['{', '}']) {
+            return Ok(Value::from(text)); // most strings: nothing to fill in
+        }
         let mut pieces: Vec<(String, bool)> = Vec::new();
         let mut rest = text;
         while let Some(i) = rest.find(['{', '}']) {
@@ -288,13 +303,21 @@ impl Strings {
         if let Some(term) = self.languages.get(lang).and_then(|l| l.terms.get(text)) {
             return Value::from(term.as_str());
         }
-        if lang != self.default && !text.is_empty() {
+        if lang != self.default && !text.is_empty() && !self.noted_missing(lang, text) {
             self.missing_terms
-                .lock()
+                .write()
                 .expect("missing terms")
-                .insert((lang.to_string(), text.to_string()));
+                .entry(lang.to_string())
+                .or_default()
+                .insert(text.to_string());
         }
         value
+    }
+
+    /// Whether `text` is noted already as shown without a term in `lang`.
+    fn noted_missing(&self, lang: &str, text: &str) -> bool {
+        let missing = self.missing_terms.read().expect("missing terms");
+        missing.get(lang).is_some_and(|texts| texts.contains(text))
     }
 
     /// The string for `key` in `lang`, else the default language, else the reference, else
@@ -595,15 +618,21 @@ fn toml_key(key: &str) -> String {
 }
 
 /// The language being rendered: `lang`, else `site.language`, else the default.
-fn current_language(state: &State, default: &str) -> String {
+fn current_language(state: &State, default: &str) -> Value {
+    // A string value, not a copy of it: this runs for every t() and term of every page.
     if let Some(lang) = state.lookup("lang").filter(|v| v.as_str().is_some()) {
-        return lang.to_string();
+        return lang;
     }
     state
         .lookup("site")
         .and_then(|site| site.get_attr("language").ok())
-        .and_then(|l| l.as_str().map(str::to_string))
-        .unwrap_or_else(|| default.to_string())
+        .filter(|l| l.as_str().is_some())
+        .unwrap_or_else(|| Value::from(default))
+}
+
+/// The code in a value from [`current_language`] (always a string).
+fn as_language(lang: &Value) -> &str {
+    lang.as_str().unwrap_or_default()
 }
 
 /// A number (or a string of one) as a decimal, rounded to `places` digits after the point and

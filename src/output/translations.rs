@@ -4,6 +4,7 @@
 //! of the site (the views have the same pages in the same order). No IO.
 
 use minijinja::Value;
+use rayon::prelude::*;
 
 use crate::model::{Origin, PageId, Site};
 
@@ -46,12 +47,24 @@ impl Languages {
                 ])
             })
             .collect::<Vec<_>>();
-        let translations = (0..default.pages.len())
-            .map(|id| translations(sites, id))
-            .collect();
-        let originals = (0..default.pages.len())
-            .map(|id| original(default, id))
-            .collect();
+        // Made before any page renders, while nothing else runs: in parallel.
+        let pages = 0..default.pages.len();
+        let (translations, originals) = rayon::join(
+            || {
+                pages
+                    .clone()
+                    .into_par_iter()
+                    .map(|id| translations(sites, id))
+                    .collect()
+            },
+            || {
+                pages
+                    .clone()
+                    .into_par_iter()
+                    .map(|id| original(default, id))
+                    .collect()
+            },
+        );
         Some(Languages {
             list: Value::from(list),
             lang_paths: sites.iter().map(|s| home_url(s)).collect(),

@@ -269,21 +269,24 @@ impl Staging {
     /// build's files in the manifest.
     fn finish(&mut self) -> Result<WriteStats, Error> {
         let produced = std::mem::take(&mut *self.produced.lock().expect("lock"));
-        let produced_set: HashSet<&str> = produced.iter().map(String::as_str).collect();
         let mut stats = WriteStats {
             written: produced.len() - self.unchanged.load(Ordering::Relaxed),
             unchanged: self.unchanged.load(Ordering::Relaxed),
             removed: 0,
         };
-        if let Previous::Listed(before) = &self.previous {
-            let stale: Vec<&str> = before
-                .iter()
-                .map(String::as_str)
-                .filter(|p| !produced_set.contains(p))
-                .filter(|p| !self.links.iter().any(|l| is_at_or_under(p, l)))
-                .collect();
-            stats.removed = remove_stale(&self.out_dir, &stale)?;
-        }
+        let Previous::Listed(before) = &self.previous else {
+            // Nothing listed before: the manifest written before the move lists exactly this
+            // build's files already.
+            return Ok(stats);
+        };
+        let produced_set: HashSet<&str> = produced.iter().map(String::as_str).collect();
+        let stale: Vec<&str> = before
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !produced_set.contains(p))
+            .filter(|p| !self.links.iter().any(|l| is_at_or_under(p, l)))
+            .collect();
+        stats.removed = remove_stale(&self.out_dir, &stale)?;
         write_manifest(&self.out_dir, produced_set.into_iter().collect())?;
         Ok(stats)
     }

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use sha1::{Digest, Sha1};
 
 use crate::config::{is_language_code, Config};
@@ -109,7 +110,7 @@ pub fn version_of(fm: &FrontMatter, body: &str) -> String {
 /// fallback. `lang_prefix` (`fr/`) goes before the inherited aliases.
 pub fn view(sources: &[Parsed], translations: &Translations, lang_prefix: &str) -> Vec<Parsed> {
     sources
-        .iter()
+        .par_iter()
         .map(|source| view_page(source, translations.get(&source.path), lang_prefix))
         .collect()
 }

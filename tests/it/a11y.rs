@@ -14,8 +14,15 @@ use std::process::Command;
 use crate::chromium::Chromium;
 use crate::support::{page, real_site, TestServer, TestSite, REAL_SITE_PATH};
 
-/// `node_modules` of the validators, installed by `.ci/install-validators.sh` if needed.
+/// `node_modules` of the validators, installed by `.ci/install-validators.sh` if needed: once
+/// per test run (tests run side by side, and two installs at once replace the files a third
+/// test is reading: "corrupt jarfile").
 fn validators() -> PathBuf {
+    static INSTALLED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    INSTALLED.get_or_init(install_validators).clone()
+}
+
+fn install_validators() -> PathBuf {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = std::env::var_os("WEFT_VALIDATORS")
         .map(PathBuf::from)
