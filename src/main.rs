@@ -19,12 +19,16 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 // jemalloc's options, read once when it starts (MALLOC_CONF-style, overriding the library's
 // weak default symbol). `thp:always` asks Linux for 2 MiB pages for the heap: a 30 000-file
-// build touches some 600 MiB that 4 KiB pages fault in one by one (230 000 faults, a tenth of
-// its CPU); with huge pages it takes under 15 000 (BENCHMARKS.md, "Seventh session").
+// build touches some 600 MiB that 4 KiB pages fault in one by one (230 000 faults); with huge
+// pages it takes about 10 000, and 0.93 x the wall time. Freed pages are given back to the
+// system after 30 s instead of 10: within a build they are reused, where handing a huge page
+// back and faulting it in again zeroed 2 MiB each time (BENCHMARKS.md, "Seventh session").
+// `weft serve` still returns its memory half a minute after a rebuild.
 #[cfg(all(not(target_env = "msvc"), target_os = "linux"))]
 #[export_name = "_rjem_malloc_conf"]
 #[allow(non_upper_case_globals)]
-pub static malloc_conf: &u8 = &b"thp:always,metadata_thp:always\0"[0];
+pub static malloc_conf: &u8 =
+    &b"thp:always,metadata_thp:always,dirty_decay_ms:30000,muzzy_decay_ms:30000\0"[0];
 
 #[derive(Parser)]
 #[command(

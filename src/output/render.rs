@@ -263,7 +263,7 @@ impl Shared {
     }
 
     fn link_value(&self, site: &Site, id: PageId) -> Value {
-        Record::value(vec![
+        record(vec![
             ("title", Value::from(site.page(id).title())),
             ("url", self.urls[id].clone()),
             ("extra", self.extras[id].clone()),
@@ -274,12 +274,17 @@ impl Shared {
 /// A map with a fixed set of string keys (a page summary, a reference item, a page): looked up
 /// by scanning its keys instead of through a map of `Value` keys, and built without one. It
 /// iterates (in key order), compares and serializes like any other map value.
+///
+/// Its values are stored in the record itself, `N` slots of which the first `keys.len()` are
+/// used (`N` is a size class, [`Record::value`]): a template reading `item.source.title` then
+/// touches one allocation per record, not a record and its separate array of values (that
+/// second cache miss was half the time of every lookup).
 #[derive(Debug)]
-struct Record {
+struct Record<const N: usize> {
     /// Sorted, unique; one table per shape of record, shared ([`Record::shape`]).
     keys: &'static [&'static str],
-    /// `values[i]` belongs to `keys[i]`.
-    values: Vec<Value>,
+    /// `values[i]` belongs to `keys[i]`; the slots past `keys.len()` are undefined.
+    values: [Value; N],
 }
 
 /// The keys of a kind of record, sorted, and where each comes from in the order they are given.
@@ -290,86 +295,144 @@ struct Shape {
     order: &'static [usize],
 }
 
-impl Record {
-    fn value(fields: Vec<(&'static str, Value)>) -> Value {
-        let shape = Record::shape(&fields);
-        let mut given: Vec<Value> = fields.into_iter().map(|(_, v)| v).collect();
-        let values = shape
-            .order
-            .iter()
-            .map(|&i| std::mem::take(&mut given[i]))
-            .collect();
-        Value::from_object(Record {
-            keys: shape.keys,
-            values,
-        })
-    }
-
-    /// The shared table of the keys of `fields`. Records are made by a handful of functions,
-    /// each with its own keys, so a build has a few shapes and hundreds of thousands of
-    /// records: a lookup then scans a table that stays in the processor's cache, and reads one
-    /// value of the record (scanning each record's own keys and values was a tenth of the
-    /// render's time, mostly cache misses). Shapes are found by the keys in the order given,
-    /// so a record is sorted by a table instead of by comparing its keys (2 % of a build).
-    fn shape(fields: &[(&'static str, Value)]) -> Shape {
-        thread_local! {
-            static SHAPES: std::cell::RefCell<Vec<(&'static [&'static str], Shape)>> =
-                const { std::cell::RefCell::new(Vec::new()) };
+/// Calls `$then!(N)` with the size class of a record of `$len` fields.
+macro_rules! size_class {
+    ($len:expr, $then:ident) => {
+        match $len {
+            0..=4 => $then!(4),
+            5..=8 => $then!(8),
+            9..=16 => $then!(16),
+            17..=24 => $then!(24),
+            25..=32 => $then!(32),
+            33..=48 => $then!(48),
+            49..=64 => $then!(64),
+            n => panic!("a record of {n} fields: add a size class to `size_class!`"),
         }
-        SHAPES.with(|shapes| {
-            let mut shapes = shapes.borrow_mut();
-            // Keys are literals: the same shape has the same pointers (contents as a fallback).
-            let same = |(given, _): &&(&'static [&'static str], Shape)| {
-                given.len() == fields.len()
-                    && given
-                        .iter()
-                        .zip(fields)
-                        .all(|(a, (b, _))| std::ptr::eq(*a, *b) || a == b)
-            };
-            if let Some((_, shape)) = shapes.iter().find(same) {
-                return *shape;
-            }
-            let given: Vec<&'static str> = fields.iter().map(|(k, _)| *k).collect();
-            let mut order: Vec<usize> = (0..given.len()).collect();
-            order.sort_unstable_by_key(|&i| given[i]);
-            debug_assert!(order.windows(2).all(|w| given[w[0]] != given[w[1]]));
-            let keys: Vec<&'static str> = order.iter().map(|&i| given[i]).collect();
-            // Shapes are key lists written in this file, a dozen or so: each is leaked once
-            // per thread (a few hundred bytes in all), and kept for every later record.
-            let shape = Shape {
-                keys: Box::leak(keys.into_boxed_slice()),
-                order: Box::leak(order.into_boxed_slice()),
-            };
-            shapes.push((Box::leak(given.into_boxed_slice()), shape));
-            debug_assert!(
-                shapes.len() < 64,
-                "{} record shapes: keys made at run time?",
-                shapes.len()
-            );
-            shape
-        })
+    };
+}
+
+/// The keys and values of a record value, whatever its size class.
+#[derive(Clone, Copy)]
+struct Fields<'a> {
+    keys: &'static [&'static str],
+    values: &'a [Value],
+}
+
+impl<'a> Fields<'a> {
+    /// The fields of `value` when it is a record.
+    fn of(value: &'a Value) -> Option<Fields<'a>> {
+        macro_rules! try_class {
+            ($($n:literal)*) => {$(
+                if let Some(r) = value.downcast_object_ref::<Record<$n>>() {
+                    return Some(r.fields());
+                }
+            )*};
+        }
+        try_class!(4 8 16 24 32 48 64);
+        None
     }
 
+    /// The value of `key`, if the record has it.
     fn get(&self, key: &str) -> Option<Value> {
+        self.position(key).map(|i| self.values[i].clone())
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
         // Short keys of mostly distinct lengths: a scan comparing lengths and first bytes
         // before the strings (a call to memcmp each) beats a binary search of comparisons.
         let first = key.as_bytes().first();
-        let found = self
-            .keys
+        self.keys
             .iter()
-            .position(|k| k.len() == key.len() && k.as_bytes().first() == first && *k == key);
-        match found {
+            .position(|k| k.len() == key.len() && k.as_bytes().first() == first && *k == key)
+    }
+
+    /// The fields, in key order.
+    fn iter(&self) -> impl Iterator<Item = (&'static str, &'a Value)> + 'a {
+        self.keys.iter().copied().zip(self.values)
+    }
+}
+
+/// A record of `fields` (keys written in this file, each once), as a value.
+fn record(fields: Vec<(&'static str, Value)>) -> Value {
+    let shape = shape(&fields);
+    let mut given: Vec<Value> = fields.into_iter().map(|(_, v)| v).collect();
+    macro_rules! make {
+        ($n:literal) => {{
+            let mut values: [Value; $n] = std::array::from_fn(|_| Value::UNDEFINED);
+            for (slot, &i) in values.iter_mut().zip(shape.order) {
+                *slot = std::mem::take(&mut given[i]);
+            }
+            Value::from_object(Record::<$n> {
+                keys: shape.keys,
+                values,
+            })
+        }};
+    }
+    size_class!(given.len(), make)
+}
+
+/// The shared table of the keys of `fields`. Records are made by a handful of functions, each
+/// with its own keys, so a build has a few shapes and hundreds of thousands of records: a
+/// lookup then scans a table that stays in the processor's cache, and reads one value of the
+/// record (scanning each record's own keys and values was a tenth of the render's time, mostly
+/// cache misses). Shapes are found by the keys in the order given, so a record is sorted by a
+/// table instead of by comparing its keys (2 % of a build).
+fn shape(fields: &[(&'static str, Value)]) -> Shape {
+    thread_local! {
+        static SHAPES: std::cell::RefCell<Vec<(&'static [&'static str], Shape)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SHAPES.with(|shapes| {
+        let mut shapes = shapes.borrow_mut();
+        // Keys are literals: the same shape has the same pointers (contents as a fallback).
+        let same = |(given, _): &&(&'static [&'static str], Shape)| {
+            given.len() == fields.len()
+                && given
+                    .iter()
+                    .zip(fields)
+                    .all(|(a, (b, _))| std::ptr::eq(*a, *b) || a == b)
+        };
+        if let Some((_, shape)) = shapes.iter().find(same) {
+            return *shape;
+        }
+        let given: Vec<&'static str> = fields.iter().map(|(k, _)| *k).collect();
+        let mut order: Vec<usize> = (0..given.len()).collect();
+        order.sort_unstable_by_key(|&i| given[i]);
+        debug_assert!(order.windows(2).all(|w| given[w[0]] != given[w[1]]));
+        let keys: Vec<&'static str> = order.iter().map(|&i| given[i]).collect();
+        // Shapes are key lists written in this file, a dozen or so: each is leaked once per
+        // thread (a few hundred bytes in all), and kept for every later record.
+        let shape = Shape {
+            keys: Box::leak(keys.into_boxed_slice()),
+            order: Box::leak(order.into_boxed_slice()),
+        };
+        shapes.push((Box::leak(given.into_boxed_slice()), shape));
+        debug_assert!(
+            shapes.len() < 64,
+            "{} record shapes: keys made at run time?",
+            shapes.len()
+        );
+        shape
+    })
+}
+
+impl<const N: usize> Record<N> {
+    fn fields(&self) -> Fields<'_> {
+        Fields {
+            keys: self.keys,
+            values: &self.values[..self.keys.len()],
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Value> {
+        let fields = self.fields();
+        match fields.position(key) {
             Some(i) => Some(self.values[i].clone()),
             None => {
                 missed(self.keys, key);
                 None
             }
         }
-    }
-
-    /// The fields, in key order.
-    fn fields(&self) -> impl Iterator<Item = (&'static str, &Value)> + '_ {
-        self.keys.iter().copied().zip(&self.values)
     }
 }
 
@@ -408,7 +471,7 @@ fn last_missing_key() -> templates::Missed {
     })
 }
 
-impl Object for Record {
+impl<const N: usize> Object for Record<N> {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Map
     }
@@ -493,7 +556,7 @@ fn summary(inputs: &Inputs<'_>, shared: &Shared, links: &[Value], id: PageId) ->
             page.parent.map_or(Value::from(()), |p| links[p].clone()),
         ),
     ]);
-    Record::value(fields)
+    record(fields)
 }
 
 fn summary_fields(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Vec<(&'static str, Value)> {
@@ -520,11 +583,9 @@ fn summary_fields(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Vec<(&'st
 /// An entity as listed in `collections`: its summary plus its references and backlinks (grouped
 /// and flat), and the entities its backlinks come from.
 fn entity_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
-    let summary = shared.summaries[id]
-        .downcast_object_ref::<Record>()
-        .expect("summaries are records");
+    let summary = Fields::of(&shared.summaries[id]).expect("summaries are records");
     let mut fields: Vec<(&'static str, Value)> =
-        summary.fields().map(|(k, v)| (k, v.clone())).collect();
+        summary.iter().map(|(k, v)| (k, v.clone())).collect();
     let (backlinks, backlink_items) = backlinks(inputs, shared, id);
     fields.extend([
         ("references", references(inputs, shared, id)),
@@ -532,7 +593,7 @@ fn entity_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
         ("backlink_items", backlink_items),
         ("backlink_entities", backlink_entities(inputs, shared, id)),
     ]);
-    Record::value(fields)
+    record(fields)
 }
 
 /// `{url: summary}` of the entities whose pages (or pages under them) reference `id`.
@@ -558,7 +619,7 @@ fn reference_item(shared: &Shared, r: &Reference, outgoing: bool) -> Value {
     } else {
         Value::from_serialize(&r.attrs)
     };
-    Record::value(vec![
+    record(vec![
         (
             if outgoing { "target" } else { "source" },
             shared.summaries[other].clone(),
@@ -601,7 +662,7 @@ fn references(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> Value {
                 (true, Some(s)) => format!("{s} linked in the text"),
                 (false, s) => s.clone().unwrap_or_else(|| collection.to_string()),
             };
-            Record::value(vec![
+            record(vec![
                 ("collection", Value::from(collection)),
                 ("title", Value::from(title)),
                 ("items", Value::from(items)),
@@ -648,7 +709,7 @@ fn backlinks(inputs: &Inputs<'_>, shared: &Shared, id: PageId) -> (Value, Value)
         .into_iter()
         .map(|((_, title, name), items)| {
             flat.extend(items.iter().cloned());
-            Record::value(vec![
+            record(vec![
                 ("name", Value::from(name)),
                 ("title", Value::from(title)),
                 ("items", Value::from(items)),
@@ -672,15 +733,10 @@ fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId, content: Option<
                 .collect::<Vec<_>>(),
         )
     };
-    let summary = shared.summaries[id]
-        .downcast_object_ref::<Record>()
-        .expect("summaries are records");
+    let summary = Fields::of(&shared.summaries[id]).expect("summaries are records");
     // An entity's references and backlinks are in its `collections` value already (built once
     // per build): a country referenced by thousands of pages is not walked twice.
-    let entity = shared
-        .entity_values
-        .get(&id)
-        .and_then(|v| v.downcast_object_ref::<Record>());
+    let entity = shared.entity_values.get(&id).and_then(Fields::of);
     let shared_field = |key: &str| entity.and_then(|e| e.get(key));
     let (backlinks, backlink_items) =
         match (shared_field("backlinks"), shared_field("backlink_items")) {
@@ -690,7 +746,7 @@ fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId, content: Option<
     let mut fields: Vec<(&'static str, Value)> = Vec::with_capacity(30);
     fields.extend(
         summary
-            .fields()
+            .iter()
             .filter(|(k, _)| !matches!(*k, "entity" | "parent"))
             .map(|(k, v)| (k, v.clone())),
     );
@@ -739,7 +795,7 @@ fn page_value(inputs: &Inputs<'_>, shared: &Shared, id: PageId, content: Option<
         ),
     ]);
     fields.extend(language_fields(inputs, id));
-    Record::value(fields)
+    record(fields)
 }
 
 /// `page.lang`, `translations`, `untranslated`, `stale` and `original` (docs/templates.md).
@@ -1082,7 +1138,7 @@ mod tests {
             ("title", Value::from("A & B")),
             ("extra", Value::from_iter([("short", "AB")])),
         ];
-        let record = Record::value(pairs.to_vec());
+        let record = record(pairs.to_vec());
         let map = Value::from_iter(pairs);
         let mut env = Environment::new();
         env.add_template(
