@@ -276,12 +276,12 @@ impl Shared {
 /// iterates (in key order), compares and serializes like any other map value.
 ///
 /// Its values are stored in the record itself, `N` slots of which the first `keys.len()` are
-/// used (`N` is a size class, [`Record::value`]): a template reading `item.source.title` then
+/// used (`N` is a size class, [`record`]): a template reading `item.source.title` then
 /// touches one allocation per record, not a record and its separate array of values (that
 /// second cache miss was half the time of every lookup).
 #[derive(Debug)]
 struct Record<const N: usize> {
-    /// Sorted, unique; one table per shape of record, shared ([`Record::shape`]).
+    /// Sorted, unique; one table per shape of record, shared ([`shape`]).
     keys: &'static [&'static str],
     /// `values[i]` belongs to `keys[i]`; the slots past `keys.len()` are undefined.
     values: [Value; N],
@@ -295,7 +295,8 @@ struct Shape {
     order: &'static [usize],
 }
 
-/// Calls `$then!(N)` with the size class of a record of `$len` fields.
+/// Calls `$then!(N)` with the size class of a record of `$len` fields. [`Fields::of`] lists
+/// the same classes (a test makes a record at each end of every class).
 macro_rules! size_class {
     ($len:expr, $then:ident) => {
         match $len {
@@ -424,15 +425,13 @@ impl<const N: usize> Record<N> {
         }
     }
 
+    /// The value of `key`; a missing key is noted for the error's did-you-mean.
     fn get(&self, key: &str) -> Option<Value> {
-        let fields = self.fields();
-        match fields.position(key) {
-            Some(i) => Some(self.values[i].clone()),
-            None => {
-                missed(self.keys, key);
-                None
-            }
+        let found = self.fields().get(key);
+        if found.is_none() {
+            missed(self.keys, key);
         }
+        found
     }
 }
 
@@ -1151,6 +1150,24 @@ mod tests {
         let with_record = t.render(context! { r => record.clone(), m => map.clone() });
         let with_map = t.render(context! { r => map, m => record });
         assert_eq!(with_record.unwrap(), with_map.unwrap());
+    }
+
+    #[test]
+    fn records_of_every_size_are_read_back_whole() {
+        let keys: Vec<&'static str> = (0..64)
+            .map(|i| &*Box::leak(format!("k{i:02}").into_boxed_str()))
+            .collect();
+        // Each class's first and last size (every size would make more shapes than a
+        // thread is meant to hold).
+        for n in [0, 1, 4, 5, 8, 9, 16, 17, 24, 25, 32, 33, 48, 49, 64] {
+            let fields: Vec<(&'static str, Value)> =
+                keys[..n].iter().map(|&k| (k, Value::from(k))).collect();
+            let value = record(fields.clone());
+            let read = Fields::of(&value).unwrap_or_else(|| panic!("{n} fields: no size class"));
+            let read: Vec<(&'static str, Value)> =
+                read.iter().map(|(k, v)| (k, v.clone())).collect();
+            assert_eq!(read, fields, "{n} fields");
+        }
     }
 
     #[test]
